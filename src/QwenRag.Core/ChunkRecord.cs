@@ -1,0 +1,16 @@
+namespace QwenRag.Core;
+
+/// <summary>
+/// One indexed passage of a document, as every index (vector store, keyword index) stores it.
+/// Pages are 1-based physical page indexes; formats without pages use page 1.
+/// </summary>
+public sealed record ChunkRecord(
+    string Id,
+    string Set,
+    string DocumentId,
+    string DocumentName,
+    int Index,
+    int PageStart,
+    int PageEnd,
+    string Text,
+    IReadOnlyList<string> Tags);

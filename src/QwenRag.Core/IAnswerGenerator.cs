@@ -1,0 +1,14 @@
+namespace QwenRag.Core;
+
+/// <summary>Answers a question from retrieved passages, streaming text then citations.</summary>
+public interface IAnswerGenerator
+{
+    /// <summary>What the response reports as <c>generator</c>: <c>extractive</c> or <c>qwen</c>.</summary>
+    string Name { get; }
+
+    IAsyncEnumerable<AnswerUpdate> AnswerAsync(
+        string question,
+        IReadOnlyList<ScoredChunk> sources,
+        AnswerOptions? options = null,
+        CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,3 @@
+namespace QwenRag.Core;
+
+public sealed record SearchResponse(IReadOnlyList<SearchResult> Results);
