@@ -1,0 +1,202 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using QwenRag.Core;
+
+namespace QwenRag.Ingestion.Catalog;
+
+/// <summary>
+/// The sets and documents of a data directory, in its SQLite database. One writer at a time is enough here:
+/// ingestion is serialised by its callers, and SQLite's WAL lets readers proceed meanwhile.
+/// </summary>
+public sealed class DocumentCatalog
+{
+    private readonly string _connectionString;
+
+    public DocumentCatalog(DataDirectory data)
+    {
+        data.EnsureCreated();
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = data.DatabasePath,
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString();
+        using var connection = Open();
+        Execute(connection, """
+            PRAGMA journal_mode = WAL;
+            CREATE TABLE IF NOT EXISTS documents (
+                set_name      TEXT NOT NULL,
+                id            TEXT NOT NULL,
+                name          TEXT NOT NULL,
+                original_path TEXT NOT NULL,
+                bytes         INTEGER NOT NULL,
+                pages         INTEGER NOT NULL,
+                chunks        INTEGER NOT NULL,
+                status        TEXT NOT NULL,
+                tags          TEXT NOT NULL,
+                ingested_at   TEXT NOT NULL,
+                PRIMARY KEY (set_name, id)
+            );
+            CREATE INDEX IF NOT EXISTS documents_by_name ON documents (set_name, name);
+            """);
+    }
+
+    public DocumentEntry? Find(string set, string id)
+    {
+        using var connection = Open();
+        return Query(connection, "WHERE set_name = $set AND id = $id", ("$set", set), ("$id", id)).FirstOrDefault();
+    }
+
+    public IReadOnlyList<DocumentEntry> FindByName(string set, string name)
+    {
+        using var connection = Open();
+        return Query(connection, "WHERE set_name = $set AND name = $name", ("$set", set), ("$name", name));
+    }
+
+    public IReadOnlyList<DocumentEntry> List(string set)
+    {
+        using var connection = Open();
+        return Query(connection, "WHERE set_name = $set ORDER BY name, ingested_at", ("$set", set));
+    }
+
+    /// <summary>Documents whose indexing was interrupted, in every set.</summary>
+    public IReadOnlyList<DocumentEntry> ListInterrupted()
+    {
+        using var connection = Open();
+        return Query(connection, "WHERE status = $status", ("$status", nameof(DocumentStatus.Indexing)));
+    }
+
+    public bool SetExists(string set)
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT EXISTS (SELECT 1 FROM documents WHERE set_name = $set)";
+        command.Parameters.AddWithValue("$set", set);
+        return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture) == 1;
+    }
+
+    public IReadOnlyList<SetSummary> ListSets()
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT set_name, COUNT(*), SUM(chunks), SUM(pages) FROM documents
+            WHERE status = 'Ready' GROUP BY set_name ORDER BY set_name
+            """;
+        using var reader = command.ExecuteReader();
+        var sets = new List<SetSummary>();
+        while (reader.Read())
+        {
+            sets.Add(new SetSummary(reader.GetString(0), reader.GetInt32(1), reader.GetInt32(2), reader.GetInt32(3)));
+        }
+
+        return sets;
+    }
+
+    /// <summary>Records a document as being indexed, replacing any earlier record of the same bytes.</summary>
+    public void BeginIndexing(DocumentEntry entry)
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            INSERT OR REPLACE INTO documents
+                (set_name, id, name, original_path, bytes, pages, chunks, status, tags, ingested_at)
+            VALUES ($set, $id, $name, $path, $bytes, $pages, 0, $status, $tags, $at)
+            """;
+        command.Parameters.AddWithValue("$set", entry.Set);
+        command.Parameters.AddWithValue("$id", entry.Id);
+        command.Parameters.AddWithValue("$name", entry.Name);
+        command.Parameters.AddWithValue("$path", entry.OriginalPath);
+        command.Parameters.AddWithValue("$bytes", entry.Bytes);
+        command.Parameters.AddWithValue("$pages", entry.Pages);
+        command.Parameters.AddWithValue("$status", nameof(DocumentStatus.Indexing));
+        command.Parameters.AddWithValue("$tags", JsonSerializer.Serialize(entry.Tags));
+        command.Parameters.AddWithValue("$at", entry.IngestedAt.ToString("O", CultureInfo.InvariantCulture));
+        command.ExecuteNonQuery();
+    }
+
+    public void CompleteIndexing(string set, string id, int pages, int chunks)
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            UPDATE documents SET status = $status, pages = $pages, chunks = $chunks, ingested_at = $at
+            WHERE set_name = $set AND id = $id
+            """;
+        command.Parameters.AddWithValue("$status", nameof(DocumentStatus.Ready));
+        command.Parameters.AddWithValue("$pages", pages);
+        command.Parameters.AddWithValue("$chunks", chunks);
+        command.Parameters.AddWithValue("$at", DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture));
+        command.Parameters.AddWithValue("$set", set);
+        command.Parameters.AddWithValue("$id", id);
+        command.ExecuteNonQuery();
+    }
+
+    public void Remove(string set, string id)
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "DELETE FROM documents WHERE set_name = $set AND id = $id";
+        command.Parameters.AddWithValue("$set", set);
+        command.Parameters.AddWithValue("$id", id);
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>Whether any record, in any set, still points at this original file.</summary>
+    public bool IsOriginalReferenced(string originalPath)
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT EXISTS (SELECT 1 FROM documents WHERE original_path = $path)";
+        command.Parameters.AddWithValue("$path", originalPath);
+        return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture) == 1;
+    }
+
+    private SqliteConnection Open()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        return connection;
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private static List<DocumentEntry> Query(
+        SqliteConnection connection, string where, params (string Name, object Value)[] parameters)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = $"""
+            SELECT set_name, id, name, original_path, bytes, pages, chunks, status, tags, ingested_at
+            FROM documents {where}
+            """;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        using var reader = command.ExecuteReader();
+        var entries = new List<DocumentEntry>();
+        while (reader.Read())
+        {
+            entries.Add(new DocumentEntry(
+                reader.GetString(0),
+                reader.GetString(1),
+                reader.GetString(2),
+                reader.GetString(3),
+                reader.GetInt64(4),
+                reader.GetInt32(5),
+                reader.GetInt32(6),
+                Enum.Parse<DocumentStatus>(reader.GetString(7)),
+                JsonSerializer.Deserialize<string[]>(reader.GetString(8)) ?? [],
+                DateTimeOffset.Parse(reader.GetString(9), CultureInfo.InvariantCulture)));
+        }
+
+        return entries;
+    }
+}

@@ -1,0 +1,14 @@
+namespace QwenRag.Ingestion.Catalog;
+
+/// <summary>A document of a set as the catalog records it. <see cref="Id"/> is the hash of its bytes.</summary>
+public sealed record DocumentEntry(
+    string Set,
+    string Id,
+    string Name,
+    string OriginalPath,
+    long Bytes,
+    int Pages,
+    int Chunks,
+    DocumentStatus Status,
+    IReadOnlyList<string> Tags,
+    DateTimeOffset IngestedAt);

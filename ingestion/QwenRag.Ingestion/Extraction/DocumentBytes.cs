@@ -1,0 +1,21 @@
+namespace QwenRag.Ingestion.Extraction;
+
+/// <summary>Reads an upload into memory: the parsers need seekable input, and empty files are rejected early.</summary>
+internal static class DocumentBytes
+{
+    public static byte[] ReadAll(Stream content, string fileName)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        using var copy = new MemoryStream();
+        content.CopyTo(copy);
+        if (copy.Length == 0)
+        {
+            throw new DocumentRejectedException(fileName, DocumentRejectionReason.Empty, "the file is empty");
+        }
+
+        return copy.ToArray();
+    }
+
+    public static DocumentRejectedException NoText(string fileName, string kind) =>
+        new(fileName, DocumentRejectionReason.NoText, $"the {kind} contains no text");
+}

@@ -1,0 +1,52 @@
+using UglyToad.PdfPig;
+using UglyToad.PdfPig.DocumentLayoutAnalysis.TextExtractor;
+using UglyToad.PdfPig.Exceptions;
+
+namespace QwenRag.Ingestion.Extraction;
+
+/// <summary>PDF through PdfPig: one section per page, in content-stream order, numbered by physical page.</summary>
+public sealed class PdfExtractor : IDocumentExtractor
+{
+    private static readonly ContentOrderTextExtractor.Options LayoutOptions = new()
+    {
+        SeparateParagraphsWithDoubleNewline = true,
+        ReplaceWhitespaceWithSpace = true,
+    };
+
+    public IReadOnlyCollection<string> Extensions { get; } = [".pdf"];
+
+    public IReadOnlyCollection<string> ContentTypes { get; } = ["application/pdf"];
+
+    public ExtractedDocument Extract(Stream content, string fileName)
+    {
+        var bytes = DocumentBytes.ReadAll(content, fileName);
+        var sections = new List<ExtractedSection>();
+        try
+        {
+            using var document = PdfDocument.Open(bytes);
+            for (var number = 1; number <= document.NumberOfPages; number++)
+            {
+                var text = PdfPageText.Clean(ContentOrderTextExtractor.GetText(document.GetPage(number), LayoutOptions));
+                if (text.Length > 0)
+                {
+                    sections.Add(new ExtractedSection(number, text));
+                }
+            }
+        }
+        catch (PdfDocumentEncryptedException ex)
+        {
+            throw new DocumentRejectedException(
+                fileName, DocumentRejectionReason.Encrypted, "the PDF is encrypted and cannot be read without its password", ex);
+        }
+        catch (Exception ex) when (ex is not DocumentRejectedException and not OutOfMemoryException)
+        {
+            throw new DocumentRejectedException(
+                fileName, DocumentRejectionReason.Corrupt, $"the PDF is damaged or not a PDF ({ex.Message})", ex);
+        }
+
+        return sections.Count > 0
+            ? new ExtractedDocument(sections)
+            : throw new DocumentRejectedException(
+                fileName, DocumentRejectionReason.NoText, "the PDF contains no text layer (scanned pages need OCR, which is not supported)");
+    }
+}

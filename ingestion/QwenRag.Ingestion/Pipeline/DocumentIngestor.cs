@@ -1,0 +1,389 @@
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using QwenRag.Core;
+using QwenRag.Ingestion.Catalog;
+using QwenRag.Ingestion.Chunking;
+using QwenRag.Ingestion.Extraction;
+
+namespace QwenRag.Ingestion.Pipeline;
+
+/// <summary>
+/// Takes a file into a set: keeps the original, extracts, chunks, embeds, and writes every index.
+/// A document is marked <see cref="DocumentStatus.Indexing"/> before its first chunk is written and
+/// <see cref="DocumentStatus.Ready"/> after its last, so an interrupted one is found and redone on resume;
+/// chunk ids are deterministic, so redoing it never duplicates a chunk.
+/// </summary>
+public sealed partial class DocumentIngestor
+{
+    private readonly DataDirectory _data;
+    private readonly DocumentCatalog _catalog;
+    private readonly DocumentExtractors _extractors;
+    private readonly Chunker _chunker;
+    private readonly IEmbeddingGenerator<string, Embedding<float>> _embedder;
+    private readonly IVectorStore _vectors;
+    private readonly IKeywordIndex _keywords;
+    private readonly IngestionOptions _options;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _writer = new(1, 1);
+
+    public DocumentIngestor(
+        DataDirectory data,
+        DocumentCatalog catalog,
+        DocumentExtractors extractors,
+        Chunker chunker,
+        IEmbeddingGenerator<string, Embedding<float>> embedder,
+        IVectorStore vectors,
+        IKeywordIndex keywords,
+        IngestionOptions? options = null,
+        ILogger<DocumentIngestor>? logger = null)
+    {
+        _data = data;
+        _catalog = catalog;
+        _extractors = extractors;
+        _chunker = chunker;
+        _embedder = embedder;
+        _vectors = vectors;
+        _keywords = keywords;
+        _options = options ?? new IngestionOptions();
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+    }
+
+    public async Task<IngestionOutcome> IngestFileAsync(
+        string set,
+        string path,
+        IReadOnlyList<string>? tags = null,
+        IProgress<IngestionProgress>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        var name = Path.GetFileName(path);
+        try
+        {
+            await using var stream = new FileStream(
+                path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+            return await IngestAsync(set, name, stream, tags, progress, cancellationToken);
+        }
+        catch (IOException ex)
+        {
+            return new IngestionOutcome(name, IngestionStatus.Failed, Error: $"{name}: cannot be read: {ex.Message}");
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            return new IngestionOutcome(name, IngestionStatus.Failed, Error: $"{name}: cannot be read: {ex.Message}");
+        }
+    }
+
+    /// <summary>
+    /// Ingests one file. Rejections (unsupported, empty, corrupt, encrypted, too large, no text) come back as a
+    /// <see cref="IngestionStatus.Failed"/> outcome with the reason, leaving nothing behind. Cancellation leaves
+    /// the document marked for <see cref="ResumeInterruptedAsync"/>.
+    /// </summary>
+    public async Task<IngestionOutcome> IngestAsync(
+        string set,
+        string fileName,
+        Stream content,
+        IReadOnlyList<string>? tags = null,
+        IProgress<IngestionProgress>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        SetName.Validate(set);
+        var name = DocumentNames.Clean(fileName);
+        byte[] bytes;
+        try
+        {
+            bytes = await ReadLimitedAsync(content, cancellationToken);
+        }
+        catch (DocumentRejectedException ex)
+        {
+            return Failed(name, ex.Message);
+        }
+
+        var rejection = _extractors.Check(name, bytes.Length);
+        if (rejection is not null)
+        {
+            return Failed(name, rejection);
+        }
+
+        var id = ChunkIds.DocumentIdFor(bytes);
+        await _writer.WaitAsync(cancellationToken);
+        try
+        {
+            var existing = _catalog.Find(set, id);
+            if (existing is { Status: DocumentStatus.Ready })
+            {
+                return new IngestionOutcome(name, IngestionStatus.Unchanged, id, existing.Pages, existing.Chunks);
+            }
+
+            progress?.Report(new IngestionProgress(name, "extracting", 0));
+            ExtractedDocument document;
+            try
+            {
+                document = _extractors.Extract(new MemoryStream(bytes, writable: false), name);
+            }
+            catch (DocumentRejectedException ex)
+            {
+                return Failed(name, ex.Message);
+            }
+            catch (UnsupportedDocumentException ex)
+            {
+                return Failed(name, ex.Message);
+            }
+
+            var originalPath = await KeepOriginalAsync(id, name, bytes, cancellationToken);
+            var entry = new DocumentEntry(
+                set, id, name, originalPath, bytes.Length, PageCount(document), 0, DocumentStatus.Indexing,
+                tags ?? [], DateTimeOffset.UtcNow);
+            var outcome = await IndexAsync(entry, document, progress, cancellationToken);
+            if (!outcome.Succeeded)
+            {
+                return outcome;
+            }
+
+            var replaced = await RemoveOlderVersionsAsync(set, name, id, cancellationToken);
+            return replaced ? outcome with { Status = IngestionStatus.Replaced } : outcome;
+        }
+        finally
+        {
+            _writer.Release();
+        }
+    }
+
+    /// <summary>Redoes every document whose indexing was interrupted (crash, kill, cancellation).</summary>
+    public async Task<IReadOnlyList<IngestionOutcome>> ResumeInterruptedAsync(
+        IProgress<IngestionProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var outcomes = new List<IngestionOutcome>();
+        foreach (var entry in _catalog.ListInterrupted())
+        {
+            LogResuming(entry.Set, entry.Name);
+            outcomes.Add(await ReindexAsync(entry, progress, cancellationToken));
+        }
+
+        return outcomes;
+    }
+
+    /// <summary>Rebuilds a set's chunks from the kept originals, e.g. after a chunking change.</summary>
+    public async Task<IReadOnlyList<IngestionOutcome>> ReindexSetAsync(
+        string set, IProgress<IngestionProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var outcomes = new List<IngestionOutcome>();
+        foreach (var entry in _catalog.List(set))
+        {
+            outcomes.Add(await ReindexAsync(entry, progress, cancellationToken));
+        }
+
+        return outcomes;
+    }
+
+    public async Task<bool> DeleteDocumentAsync(string set, string documentId, CancellationToken cancellationToken = default)
+    {
+        await _writer.WaitAsync(cancellationToken);
+        try
+        {
+            var entry = _catalog.Find(set, documentId);
+            if (entry is null)
+            {
+                return false;
+            }
+
+            await RemoveAsync(entry, cancellationToken);
+            return true;
+        }
+        finally
+        {
+            _writer.Release();
+        }
+    }
+
+    /// <summary>Deletes every document of a set; returns how many there were.</summary>
+    public async Task<int> DeleteSetAsync(string set, CancellationToken cancellationToken = default)
+    {
+        await _writer.WaitAsync(cancellationToken);
+        try
+        {
+            var entries = _catalog.List(set);
+            await _vectors.DeleteSetAsync(set, cancellationToken);
+            await _keywords.DeleteSetAsync(set, cancellationToken);
+            foreach (var entry in entries)
+            {
+                _catalog.Remove(entry.Set, entry.Id);
+                DeleteOriginalIfUnused(entry.OriginalPath);
+            }
+
+            return entries.Count;
+        }
+        finally
+        {
+            _writer.Release();
+        }
+    }
+
+    private async Task<IngestionOutcome> ReindexAsync(
+        DocumentEntry entry, IProgress<IngestionProgress>? progress, CancellationToken cancellationToken)
+    {
+        await _writer.WaitAsync(cancellationToken);
+        try
+        {
+            ExtractedDocument document;
+            try
+            {
+                await using var original = File.OpenRead(entry.OriginalPath);
+                document = _extractors.Extract(original, entry.Name);
+            }
+            catch (Exception ex) when (ex is IOException or DocumentRejectedException or UnsupportedDocumentException)
+            {
+                await RemoveAsync(entry, cancellationToken);
+                return Failed(entry.Name, $"{entry.Name}: cannot be re-indexed from its original: {ex.Message}");
+            }
+
+            return await IndexAsync(entry with { Status = DocumentStatus.Indexing }, document, progress, cancellationToken);
+        }
+        finally
+        {
+            _writer.Release();
+        }
+    }
+
+    private async Task<IngestionOutcome> IndexAsync(
+        DocumentEntry entry, ExtractedDocument document, IProgress<IngestionProgress>? progress, CancellationToken cancellationToken)
+    {
+        progress?.Report(new IngestionProgress(entry.Name, "chunking", 0.05));
+        var chunks = _chunker.Chunk(document);
+        if (chunks.Count == 0)
+        {
+            DeleteOriginalIfUnused(entry.OriginalPath);
+            return Failed(entry.Name, $"{entry.Name}: no text could be extracted (an image-only document needs OCR first).");
+        }
+
+        _catalog.BeginIndexing(entry);
+        try
+        {
+            // Leftovers of an interrupted run are removed first; the ids would match, but a changed chunker may
+            // produce fewer chunks than last time.
+            await _vectors.DeleteDocumentAsync(entry.Set, entry.Id, cancellationToken);
+            await _keywords.DeleteDocumentAsync(entry.Set, entry.Id, cancellationToken);
+            var written = 0;
+            foreach (var batch in chunks.Chunk(_options.BatchSize))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var records = batch.Select(chunk => new ChunkRecord(
+                    ChunkIds.For(entry.Set, entry.Id, chunk.Index), entry.Set, entry.Id, entry.Name, chunk.Index,
+                    chunk.PageStart, chunk.PageEnd, chunk.Text, entry.Tags)).ToArray();
+                var embeddings = await _embedder.GenerateAsync(
+                    records.Select(record => record.Text), cancellationToken: cancellationToken);
+                var vectors = records.Select((record, i) => new ChunkVector(record, embeddings[i].Vector)).ToArray();
+                await _vectors.UpsertAsync(vectors, cancellationToken);
+                await _keywords.UpsertAsync(records, cancellationToken);
+                written += records.Length;
+                progress?.Report(new IngestionProgress(entry.Name, "embedding", 0.1 + (0.9 * written / chunks.Count)));
+            }
+
+            _catalog.CompleteIndexing(entry.Set, entry.Id, entry.Pages, chunks.Count);
+            progress?.Report(new IngestionProgress(entry.Name, "done", 1));
+            LogIngested(entry.Set, entry.Name, entry.Pages, chunks.Count);
+            return new IngestionOutcome(entry.Name, IngestionStatus.Ingested, entry.Id, entry.Pages, chunks.Count);
+        }
+        catch (OperationCanceledException)
+        {
+            throw; // stays marked Indexing: resumed later
+        }
+        catch (Exception ex)
+        {
+            LogIndexingFailed(ex, entry.Set, entry.Name);
+            await RemoveAsync(entry, CancellationToken.None);
+            return Failed(entry.Name, $"{entry.Name}: indexing failed: {ex.Message}");
+        }
+    }
+
+    private async Task<bool> RemoveOlderVersionsAsync(string set, string name, string keepId, CancellationToken cancellationToken)
+    {
+        var removed = false;
+        foreach (var older in _catalog.FindByName(set, name).Where(entry => entry.Id != keepId))
+        {
+            await RemoveAsync(older, cancellationToken);
+            removed = true;
+        }
+
+        return removed;
+    }
+
+    private async Task RemoveAsync(DocumentEntry entry, CancellationToken cancellationToken)
+    {
+        await _vectors.DeleteDocumentAsync(entry.Set, entry.Id, cancellationToken);
+        await _keywords.DeleteDocumentAsync(entry.Set, entry.Id, cancellationToken);
+        _catalog.Remove(entry.Set, entry.Id);
+        DeleteOriginalIfUnused(entry.OriginalPath);
+    }
+
+    private async Task<string> KeepOriginalAsync(string id, string name, byte[] bytes, CancellationToken cancellationToken)
+    {
+        // Content-addressed: the user's file name never becomes a path, only its (known) extension does.
+        var directory = Path.Combine(_data.OriginalsPath, id[..2]);
+        var path = Path.Combine(directory, id + _extractors.ExtensionOf(name));
+        if (File.Exists(path))
+        {
+            return path;
+        }
+
+        Directory.CreateDirectory(directory);
+        var temporary = path + ".partial";
+        await File.WriteAllBytesAsync(temporary, bytes, cancellationToken);
+        File.Move(temporary, path, overwrite: true);
+        return path;
+    }
+
+    private void DeleteOriginalIfUnused(string originalPath)
+    {
+        if (!_catalog.IsOriginalReferenced(originalPath) && File.Exists(originalPath))
+        {
+            File.Delete(originalPath);
+        }
+    }
+
+    private async Task<byte[]> ReadLimitedAsync(Stream content, CancellationToken cancellationToken)
+    {
+        if (content.CanSeek && content.Length - content.Position > _options.MaxFileBytes)
+        {
+            throw TooLarge();
+        }
+
+        using var buffer = new MemoryStream();
+        var chunk = new byte[1 << 16];
+        int read;
+        while ((read = await content.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > _options.MaxFileBytes)
+            {
+                throw TooLarge();
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
+    }
+
+    private DocumentRejectedException TooLarge() => new(
+        DocumentRejection.TooLarge, $"the file is larger than the limit of {_options.MaxFileBytes / (1024 * 1024)} MB");
+
+    private static int PageCount(ExtractedDocument document) =>
+        document.Sections.Count == 0 ? 0 : document.Sections.Max(section => section.Page);
+
+    private IngestionOutcome Failed(string name, string error)
+    {
+        LogRejected(name, error);
+        return new IngestionOutcome(name, IngestionStatus.Failed, Error: error);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Ingested {Set}/{Name}: {Pages} pages, {Chunks} chunks")]
+    private partial void LogIngested(string set, string name, int pages, int chunks);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Rejected {Name}: {Reason}")]
+    private partial void LogRejected(string name, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Indexing {Set}/{Name} failed; its chunks were removed")]
+    private partial void LogIndexingFailed(Exception exception, string set, string name);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Resuming interrupted indexing of {Set}/{Name}")]
+    private partial void LogResuming(string set, string name);
+}

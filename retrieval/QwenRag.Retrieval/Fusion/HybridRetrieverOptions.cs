@@ -1,0 +1,17 @@
+namespace QwenRag.Retrieval.Fusion;
+
+/// <summary>How <see cref="HybridRetriever"/> gathers and fuses candidates.</summary>
+public sealed record HybridRetrieverOptions
+{
+    /// <summary>Candidates taken from each of the dense and keyword searches before fusing (raised to <c>top</c> when smaller).</summary>
+    public int CandidatesPerList { get; init; } = 50;
+
+    /// <summary>Rank offset of reciprocal rank fusion.</summary>
+    public int RrfK { get; init; } = ReciprocalRankFusion.DefaultK;
+
+    /// <summary>Weight of the dense (embedding) list in the fusion.</summary>
+    public double DenseWeight { get; init; } = 1.0;
+
+    /// <summary>Weight of the keyword (BM25) list in the fusion.</summary>
+    public double KeywordWeight { get; init; } = 1.0;
+}

@@ -1,0 +1,57 @@
+using System.CommandLine;
+using QwenRag.Core;
+
+namespace QwenRag.Cli;
+
+/// <summary>Options several commands share.</summary>
+internal static class CliOptions
+{
+    public static readonly Option<string?> Data = new("--data")
+    {
+        Description = $"Data directory (default: ${DataDirectory.EnvironmentVariable}, else ./data)",
+        Recursive = true,
+    };
+
+    public static Option<bool> Json() => new("--json")
+    {
+        Description = "Print one JSON document on stdout and nothing else there",
+    };
+
+    public static Option<string> Set()
+    {
+        var option = new Option<string>("--set") { Description = "Document set name", Required = true };
+        option.Validators.Add(result =>
+        {
+            var value = result.GetValueOrDefault<string>();
+            if (!SetName.IsValid(value))
+            {
+                result.AddError($"Invalid set name '{value}': {SetName.Rule}.");
+            }
+        });
+        return option;
+    }
+
+    public static Option<int> Top(int defaultValue)
+    {
+        var option = new Option<int>("--top")
+        {
+            Description = $"Number of passages (1-100, default {defaultValue})",
+            DefaultValueFactory = _ => defaultValue,
+        };
+        option.Validators.Add(result =>
+        {
+            var value = result.GetValueOrDefault<int>();
+            if (value is < 1 or > 100)
+            {
+                result.AddError($"--top must be between 1 and 100 (was {value}).");
+            }
+        });
+        return option;
+    }
+
+    public static Option<string[]> Tags() => new("--tag")
+    {
+        Description = "Tag (repeatable)",
+        AllowMultipleArgumentsPerToken = false,
+    };
+}

@@ -1,0 +1,3 @@
+using QwenRag.Cli;
+
+return await QwenRagCommand.Create().Parse(args).InvokeAsync();

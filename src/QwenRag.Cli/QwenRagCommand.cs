@@ -1,0 +1,21 @@
+using System.CommandLine;
+using QwenRag.Cli.Commands;
+
+namespace QwenRag.Cli;
+
+public static class QwenRagCommand
+{
+    public static RootCommand Create()
+    {
+        var root = new RootCommand("QwenRag: ask questions of your documents, answered with page citations.");
+        root.Options.Add(CliOptions.Data);
+        root.Subcommands.Add(IngestCommand.Create());
+        root.Subcommands.Add(SearchCommand.Create());
+        root.Subcommands.Add(AskCommand.Create());
+        root.Subcommands.Add(SetsCommand.Create());
+        root.Subcommands.Add(DocumentsCommand.Create());
+        root.Subcommands.Add(ReindexCommand.Create());
+        root.Subcommands.Add(BenchCommand.Create());
+        return root;
+    }
+}
