@@ -26,12 +26,11 @@ public static class QwenRagServices
         services.AddSingleton(data);
         services.AddSingleton(ingestion ?? new IngestionOptions());
         services.AddSingleton<DocumentCatalog>();
-        services.AddSingleton<DocumentExtractors>();
+        services.AddSingleton(_ => DocumentExtractors.CreateDefault());
         services.AddSingleton<MiniLmEmbeddingGenerator>();
         services.AddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(
             provider => provider.GetRequiredService<MiniLmEmbeddingGenerator>());
-        services.AddSingleton(provider => new Chunker(
-            provider.GetRequiredService<MiniLmEmbeddingGenerator>().Tokenizer, new ChunkingOptions()));
+        services.AddSingleton(_ => new Chunker(MiniLmResources.CreateTokenizer(), new ChunkingOptions()));
         services.AddSingleton<IVectorStore>(provider => new EmbeddedVectorStore(data));
         services.AddSingleton<IKeywordIndex>(provider => new SqliteKeywordIndex(data));
         services.AddSingleton<DocumentIngestor>();

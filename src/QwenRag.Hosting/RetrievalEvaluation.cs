@@ -39,7 +39,7 @@ public sealed record RetrievalEvaluation(
             var rank = response.Results
                 .Select((result, index) => (result, index))
                 .Where(x => x.result.Document == question.Document
-                    && x.result.Page <= question.Page && question.Page <= x.result.PageEnd)
+                    && (question.Page is not { } page || (x.result.Page <= page && page <= x.result.PageEnd)))
                 .Select(x => (int?)x.index + 1)
                 .FirstOrDefault();
             ranks.Add(rank);

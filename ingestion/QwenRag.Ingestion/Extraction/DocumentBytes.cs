@@ -17,5 +17,5 @@ internal static class DocumentBytes
     }
 
     public static DocumentRejectedException NoText(string fileName, string kind) =>
-        new(fileName, DocumentRejectionReason.NoText, $"the {kind} contains no text");
+        new DocumentRejectedException(fileName, DocumentRejectionReason.NoText, $"the {kind} contains no text");
 }

@@ -51,7 +51,9 @@ public sealed class DocumentExtractors
             ? extractor
             : throw new UnsupportedDocumentException(fileName, contentType, SupportedExtensions);
 
-    /// <exception cref="DocumentRejectedException">The file is unsupported, empty, damaged, encrypted or has no text.</exception>
+    /// <exception cref="DocumentRejectedException">
+    /// The file is unsupported (<see cref="UnsupportedDocumentException"/>), empty, damaged, encrypted or has no text.
+    /// </exception>
     public ExtractedDocument Extract(Stream content, string fileName, string? contentType = null) =>
         Resolve(fileName, contentType).Extract(content, fileName);
 }

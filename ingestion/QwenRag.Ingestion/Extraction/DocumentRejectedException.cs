@@ -4,16 +4,10 @@ namespace QwenRag.Ingestion.Extraction;
 /// A document that cannot be ingested, with a message meant for the person who uploaded it
 /// ("yarn.pdf: the PDF is encrypted and cannot be read without its password").
 /// </summary>
-public class DocumentRejectedException : Exception
+public class DocumentRejectedException(string fileName, DocumentRejectionReason reason, string problem, Exception? innerException = null)
+    : Exception($"{fileName}: {problem}", innerException)
 {
-    public DocumentRejectedException(string fileName, DocumentRejectionReason reason, string problem, Exception? innerException = null)
-        : base($"{fileName}: {problem}", innerException)
-    {
-        FileName = fileName;
-        Reason = reason;
-    }
+    public string FileName { get; } = fileName;
 
-    public string FileName { get; }
-
-    public DocumentRejectionReason Reason { get; }
+    public DocumentRejectionReason Reason { get; } = reason;
 }

@@ -34,10 +34,9 @@ public sealed class DocxExtractor : IDocumentExtractor
         {
             using var stream = new MemoryStream(bytes, writable: false);
             using var document = WordprocessingDocument.Open(stream, isEditable: false);
-            if (document.MainDocumentPart?.Document?.Body is { } body)
-            {
-                AddBlocks(body, blocks);
-            }
+            var body = document.MainDocumentPart?.Document?.Body
+                ?? throw new InvalidDataException("the package has no Word document body");
+            AddBlocks(body, blocks);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {

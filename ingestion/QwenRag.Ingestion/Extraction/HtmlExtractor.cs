@@ -76,7 +76,6 @@ public sealed partial class HtmlExtractor : IDocumentExtractor
             case "tr":
                 builder.Append('\n');
                 AppendVisibleText(element, builder, preformatted);
-                builder.Append('\n');
                 return;
             case "td" or "th":
                 if (element.PreviousElementSibling is { LocalName: "td" or "th" })

@@ -84,24 +84,21 @@ public sealed partial class DocumentIngestor
         Stream content,
         IReadOnlyList<string>? tags = null,
         IProgress<IngestionProgress>? progress = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default,
+        string? contentType = null)
     {
         SetName.Validate(set);
         var name = DocumentNames.Clean(fileName);
         byte[] bytes;
+        IDocumentExtractor extractor;
         try
         {
-            bytes = await ReadLimitedAsync(content, cancellationToken);
+            extractor = _extractors.Resolve(name, contentType);
+            bytes = await ReadLimitedAsync(content, name, cancellationToken);
         }
         catch (DocumentRejectedException ex)
         {
             return Failed(name, ex.Message);
-        }
-
-        var rejection = _extractors.Check(name, bytes.Length);
-        if (rejection is not null)
-        {
-            return Failed(name, rejection);
         }
 
         var id = ChunkIds.DocumentIdFor(bytes);
@@ -118,18 +115,14 @@ public sealed partial class DocumentIngestor
             ExtractedDocument document;
             try
             {
-                document = _extractors.Extract(new MemoryStream(bytes, writable: false), name);
+                document = extractor.Extract(new MemoryStream(bytes, writable: false), name);
             }
             catch (DocumentRejectedException ex)
             {
                 return Failed(name, ex.Message);
             }
-            catch (UnsupportedDocumentException ex)
-            {
-                return Failed(name, ex.Message);
-            }
 
-            var originalPath = await KeepOriginalAsync(id, name, bytes, cancellationToken);
+            var originalPath = await KeepOriginalAsync(id, extractor.Extensions.First(), bytes, cancellationToken);
             var entry = new DocumentEntry(
                 set, id, name, originalPath, bytes.Length, PageCount(document), 0, DocumentStatus.Indexing,
                 tags ?? [], DateTimeOffset.UtcNow);
@@ -230,7 +223,7 @@ public sealed partial class DocumentIngestor
                 await using var original = File.OpenRead(entry.OriginalPath);
                 document = _extractors.Extract(original, entry.Name);
             }
-            catch (Exception ex) when (ex is IOException or DocumentRejectedException or UnsupportedDocumentException)
+            catch (Exception ex) when (ex is IOException or DocumentRejectedException)
             {
                 await RemoveAsync(entry, cancellationToken);
                 return Failed(entry.Name, $"{entry.Name}: cannot be re-indexed from its original: {ex.Message}");
@@ -315,11 +308,11 @@ public sealed partial class DocumentIngestor
         DeleteOriginalIfUnused(entry.OriginalPath);
     }
 
-    private async Task<string> KeepOriginalAsync(string id, string name, byte[] bytes, CancellationToken cancellationToken)
+    private async Task<string> KeepOriginalAsync(string id, string extension, byte[] bytes, CancellationToken cancellationToken)
     {
-        // Content-addressed: the user's file name never becomes a path, only its (known) extension does.
+        // Content-addressed: the user's file name never becomes a path; the extension is the extractor's own.
         var directory = Path.Combine(_data.OriginalsPath, id[..2]);
-        var path = Path.Combine(directory, id + _extractors.ExtensionOf(name));
+        var path = Path.Combine(directory, id + extension);
         if (File.Exists(path))
         {
             return path;
@@ -340,11 +333,11 @@ public sealed partial class DocumentIngestor
         }
     }
 
-    private async Task<byte[]> ReadLimitedAsync(Stream content, CancellationToken cancellationToken)
+    private async Task<byte[]> ReadLimitedAsync(Stream content, string name, CancellationToken cancellationToken)
     {
         if (content.CanSeek && content.Length - content.Position > _options.MaxFileBytes)
         {
-            throw TooLarge();
+            throw TooLarge(name);
         }
 
         using var buffer = new MemoryStream();
@@ -354,7 +347,7 @@ public sealed partial class DocumentIngestor
         {
             if (buffer.Length + read > _options.MaxFileBytes)
             {
-                throw TooLarge();
+                throw TooLarge(name);
             }
 
             buffer.Write(chunk, 0, read);
@@ -363,8 +356,8 @@ public sealed partial class DocumentIngestor
         return buffer.ToArray();
     }
 
-    private DocumentRejectedException TooLarge() => new(
-        DocumentRejection.TooLarge, $"the file is larger than the limit of {_options.MaxFileBytes / (1024 * 1024)} MB");
+    private DocumentRejectedException TooLarge(string name) => new(
+        name, DocumentRejectionReason.TooLarge, $"the file is larger than the limit of {_options.MaxFileBytes / (1024 * 1024)} MB");
 
     private static int PageCount(ExtractedDocument document) =>
         document.Sections.Count == 0 ? 0 : document.Sections.Max(section => section.Page);

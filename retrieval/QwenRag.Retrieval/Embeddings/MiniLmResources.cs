@@ -31,10 +31,14 @@ public static class MiniLmResources
     }
 
     /// <summary>The model's own WordPiece tokenizer (lower-cased, accents stripped, as the model was trained).</summary>
+    /// <remarks>
+    /// Hugging Face's uncased BERT tokenizer strips accents whenever it lower-cases; ML.Tokenizers only does so
+    /// when asked, and without it "café" becomes [UNK].
+    /// </remarks>
     public static BertTokenizer CreateTokenizer()
     {
         using var stream = Open(VocabularyResource);
-        return BertTokenizer.Create(stream, new BertOptions { LowerCaseBeforeTokenization = true });
+        return BertTokenizer.Create(stream, new BertOptions { LowerCaseBeforeTokenization = true, RemoveNonSpacingMarks = true });
     }
 
     private static Stream Open(string name) =>

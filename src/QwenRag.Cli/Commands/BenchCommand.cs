@@ -25,7 +25,8 @@ internal static class BenchCommand
         var command = new Command("ingest", "Ingestion throughput (pages/s, chunks/s) and where the time goes") { paths, json };
         command.SetAction((parse, cancellationToken) => CommandErrors.RunAsync(async () =>
         {
-            var (files, missing) = InputFiles.Expand(parse.GetValue(paths)!, new DocumentExtractors().IsSupported);
+            var extractors = DocumentExtractors.CreateDefault();
+            var (files, missing) = InputFiles.Expand(parse.GetValue(paths)!, path => extractors.TryResolve(path, null, out _));
             if (missing.Count > 0)
             {
                 return CommandErrors.Report($"not found: {string.Join(", ", missing)}");
@@ -98,7 +99,7 @@ internal static class BenchCommand
         };
         command.SetAction((parse, cancellationToken) => CommandErrors.RunAsync(async () =>
         {
-            var result = await Retrieval.Vectors.VectorStoreBenchmark.RunAsync(parse.GetValue(count), cancellationToken: cancellationToken);
+            var result = await QwenRag.Retrieval.Vectors.VectorStoreBenchmark.Run(parse.GetValue(count), cancellationToken: cancellationToken);
             if (parse.GetValue(json))
             {
                 JsonOutput.Write(result);

@@ -25,7 +25,7 @@ internal static class IngestCommand
         {
             await using var context = CliContext.Create(parse);
             var extractors = context.Get<DocumentExtractors>();
-            var (files, missing) = InputFiles.Expand(parse.GetValue(paths)!, extractors.IsSupported);
+            var (files, missing) = InputFiles.Expand(parse.GetValue(paths)!, path => extractors.TryResolve(path, null, out _));
             var outcomes = missing
                 .Select(path => new IngestionOutcome(path, IngestionStatus.Failed, Error: $"{path}: no such file or folder"))
                 .ToList();

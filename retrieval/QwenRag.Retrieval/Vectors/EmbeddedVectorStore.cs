@@ -1,0 +1,298 @@
+using System.Security.Cryptography;
+using System.Text;
+using QwenRag.Core;
+
+namespace QwenRag.Retrieval.Vectors;
+
+/// <summary>
+/// The default vector store: durable in <c>vectors/vectors.db</c> (SQLite), searched in memory. Opening loads
+/// each set's vectors into one contiguous matrix; small sets are scanned exactly (SIMD dot products, cosine on
+/// unit vectors), sets of <see cref="EmbeddedVectorStoreOptions.AnnThreshold"/> chunks or more through an IVF
+/// index saved as <c>vectors/{set-hash}.ivf</c>. Chunk text is read back from SQLite for the hits only.
+/// Searches run concurrently with each other and with writes; writes are serialised.
+/// </summary>
+public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
+{
+    public const string DatabaseFileName = "vectors.db";
+
+    private readonly string _directory;
+    private readonly EmbeddedVectorStoreOptions _options;
+    private readonly VectorDatabase _database;
+    private readonly Dictionary<string, VectorSet> _sets;
+    private readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.NoRecursion);
+    private readonly SemaphoreSlim _writeGate = new(1, 1);
+    private bool _disposed;
+
+    public EmbeddedVectorStore(DataDirectory data, EmbeddedVectorStoreOptions? options = null)
+        : this(data.VectorsPath, options)
+    {
+    }
+
+    /// <summary>Opens (or creates) the store in <paramref name="directory"/>.</summary>
+    public EmbeddedVectorStore(string directory, EmbeddedVectorStoreOptions? options = null)
+    {
+        _options = options ?? new EmbeddedVectorStoreOptions();
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.AnnThreshold, 1, nameof(options));
+        _directory = Path.GetFullPath(directory);
+        Directory.CreateDirectory(_directory);
+        _database = new VectorDatabase(Path.Combine(_directory, DatabaseFileName));
+        _sets = _database.Load();
+        foreach (var set in _sets.Values)
+        {
+            set.Ivf = IvfFile.TryRead(IvfPath(set.Name), set);
+            RefreshIndex(set, save: true);
+        }
+    }
+
+    public IReadOnlyCollection<string> Sets => Read(() => _sets.Keys.ToArray());
+
+    /// <summary>Chunks stored in <paramref name="set"/>.</summary>
+    public int Count(string set) => Read(() => _sets.TryGetValue(set, out var s) ? s.Count : 0);
+
+    /// <summary>Whether searches of <paramref name="set"/> go through the approximate index.</summary>
+    public bool UsesApproximateIndex(string set) =>
+        Read(() => _sets.TryGetValue(set, out var s) && s.Ivf is not null && s.Count >= _options.AnnThreshold);
+
+    public async Task UpsertAsync(IReadOnlyList<ChunkVector> chunks, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(chunks);
+        if (chunks.Count == 0)
+        {
+            return;
+        }
+
+        var vectors = chunks.Select(c => VectorMath.Normalized(c.Vector.Span)).ToArray();
+        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            Validate(chunks, vectors);
+
+            // A chunk id that moves to another set leaves its old one.
+            var moved = chunks
+                .SelectMany(c => _sets.Values.Where(s => s.Name != c.Chunk.Set && s.Contains(c.Chunk.Id)).Select(s => (s, c.Chunk.Id)))
+                .ToList();
+            var (rowIds, generations) = _database.Upsert(chunks, vectors, moved.Select(m => m.s.Name));
+
+            _lock.EnterWriteLock();
+            try
+            {
+                foreach (var (set, id) in moved)
+                {
+                    set.Remove(id);
+                }
+
+                for (var i = 0; i < chunks.Count; i++)
+                {
+                    var chunk = chunks[i].Chunk;
+                    if (!_sets.TryGetValue(chunk.Set, out var set))
+                    {
+                        _sets[chunk.Set] = set = new VectorSet(chunk.Set, vectors[i].Length);
+                    }
+
+                    set.Upsert(rowIds[i], chunk.Id, chunk.DocumentId, chunk.Tags, vectors[i]);
+                }
+
+                foreach (var (name, generation) in generations)
+                {
+                    _sets[name].Generation = generation;
+                }
+            }
+            finally
+            {
+                _lock.ExitWriteLock();
+            }
+
+            foreach (var name in generations.Keys)
+            {
+                RefreshIndex(_sets[name], save: true);
+            }
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    public async Task DeleteDocumentAsync(string set, string documentId, CancellationToken cancellationToken = default)
+    {
+        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var generation = _database.DeleteDocument(set, documentId);
+            if (_sets.TryGetValue(set, out var vectors))
+            {
+                Write(() =>
+                {
+                    vectors.RemoveDocument(documentId);
+                    vectors.Generation = generation;
+                });
+                RefreshIndex(vectors, save: false);
+            }
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    public async Task DeleteSetAsync(string set, CancellationToken cancellationToken = default)
+    {
+        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _database.DeleteSet(set);
+            Write(() => _sets.Remove(set));
+            File.Delete(IvfPath(set));
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    public Task<IReadOnlyList<ScoredChunk>> SearchAsync(
+        ReadOnlyMemory<float> query, int top, SearchFilter filter, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(Search(query.Span, top, filter, out _));
+    }
+
+    public void Dispose()
+    {
+        _writeGate.Wait();
+        try
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+
+            // Deletes do not rewrite the index file each time; bring it up to date once, at shutdown.
+            foreach (var set in _sets.Values)
+            {
+                if (set.Ivf is { } ivf && set.IvfFileGeneration != set.Generation)
+                {
+                    IvfFile.Write(IvfPath(set.Name), set, ivf);
+                }
+            }
+
+            _database.Dispose();
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    /// <summary>The search, also telling whether the approximate index answered it.</summary>
+    internal IReadOnlyList<ScoredChunk> Search(ReadOnlySpan<float> query, int top, SearchFilter filter, out bool usedApproximateIndex)
+    {
+        var unit = VectorMath.Normalized(query);
+        List<(long RowId, float Score)> hits;
+        _lock.EnterReadLock();
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            usedApproximateIndex = false;
+            if (!_sets.TryGetValue(filter.Set, out var set))
+            {
+                return [];
+            }
+
+            hits = set.Search(unit, top, filter, _options, out usedApproximateIndex);
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+
+        // A chunk deleted since the scan is simply left out.
+        var chunks = _database.Read(hits.Select(h => h.RowId).ToList());
+        return hits
+            .Where(h => chunks.ContainsKey(h.RowId))
+            .Select(h => new ScoredChunk(chunks[h.RowId], h.Score))
+            .ToList();
+    }
+
+    private void Validate(IReadOnlyList<ChunkVector> chunks, float[][] vectors)
+    {
+        for (var i = 0; i < chunks.Count; i++)
+        {
+            var chunk = chunks[i].Chunk;
+            SetName.Validate(chunk.Set);
+            var expected = _sets.TryGetValue(chunk.Set, out var set) ? set.Dimensions
+                : chunks.First(c => c.Chunk.Set == chunk.Set).Vector.Length;
+            if (vectors[i].Length == 0 || vectors[i].Length != expected)
+            {
+                throw new ArgumentException($"Chunk '{chunk.Id}' has a {vectors[i].Length}-dimensional vector; set '{chunk.Set}' holds {expected}.", nameof(chunks));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Builds the IVF index when a set reaches the threshold, retrains it when the set has doubled since, drops it
+    /// when the set shrinks well below. Called with the write gate held: only readers run meanwhile, and training
+    /// only reads the matrix.
+    /// </summary>
+    private void RefreshIndex(VectorSet set, bool save)
+    {
+        var ivf = set.Ivf;
+        if (set.Count < _options.AnnThreshold / 2)
+        {
+            if (ivf is not null)
+            {
+                Write(() => set.Ivf = null);
+                File.Delete(IvfPath(set.Name));
+            }
+
+            return;
+        }
+
+        if (set.Count >= _options.AnnThreshold && (ivf is null || set.Count > 2 * ivf.TrainedRows))
+        {
+            var lists = _options.AnnListCount ?? Math.Clamp((int)Math.Sqrt(set.Count), 16, 4096);
+            var trained = IvfIndex.Train(set.Matrix, set.Count, set.Dimensions, lists);
+            Write(() => set.Ivf = trained);
+            IvfFile.Write(IvfPath(set.Name), set, trained);
+        }
+        else if (save && ivf is not null && set.IvfFileGeneration != set.Generation)
+        {
+            IvfFile.Write(IvfPath(set.Name), set, ivf);
+        }
+    }
+
+    private string IvfPath(string set) =>
+        Path.Combine(_directory, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(set)).AsSpan(0, 8)) + ".ivf");
+
+    private T Read<T>(Func<T> read)
+    {
+        _lock.EnterReadLock();
+        try
+        {
+            return read();
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
+    private void Write(Action write)
+    {
+        _lock.EnterWriteLock();
+        try
+        {
+            write();
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+    }
+}

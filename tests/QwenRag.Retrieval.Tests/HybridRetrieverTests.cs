@@ -1,0 +1,154 @@
+using QwenRag.Core;
+using QwenRag.Retrieval.Fusion;
+using static QwenRag.Retrieval.Tests.KeywordTestDatabase;
+
+namespace QwenRag.Retrieval.Tests;
+
+public sealed class HybridRetrieverTests : IDisposable
+{
+    private static readonly SearchFilter Docs = new("docs");
+
+    private readonly KeywordTestDatabase _database = new();
+    private readonly HashingEmbeddingGenerator _embeddings = new();
+    private readonly ListVectorStore _vectors = new();
+
+    public void Dispose()
+    {
+        _embeddings.Dispose();
+        _database.Dispose();
+    }
+
+    [Fact]
+    public async Task SearchAsync_ChunkFoundByBothSearches_RanksFirstWithFusedScore()
+    {
+        var keywords = _database.OpenIndex();
+        ChunkRecord[] chunks =
+        [
+            Chunk("c1", "The frequency governor is set to performance with cpupower."),
+            Chunk("c2", "Turbo boost changes the clock speed during a benchmark run."),
+            Chunk("c3", "Web content should not be owned by the web server user."),
+        ];
+        await IndexAsync(keywords, chunks, vectorsFor: chunks);
+        var retriever = new HybridRetriever(_embeddings, _vectors, keywords);
+
+        var hits = await retriever.SearchAsync("Which command sets the frequency governor?", 3, Docs);
+
+        Assert.Equal("c1", hits[0].Chunk.Id);
+        Assert.Equal(2.0 / 61, hits[0].Score, 1e-12);
+        Assert.True(hits.Count <= 3);
+    }
+
+    [Fact]
+    public async Task SearchAsync_ChunkOnlyInKeywordIndex_IsStillReturned()
+    {
+        var keywords = _database.OpenIndex();
+        var dense = Chunk("d1", "Latency varies between benchmark runs on a noisy machine.");
+        var keywordOnly = Chunk("k1", "Run cpupower frequency-set to pin the governor.");
+        await IndexAsync(keywords, [dense, keywordOnly], vectorsFor: [dense]);
+        var retriever = new HybridRetriever(_embeddings, _vectors, keywords);
+
+        var hits = await retriever.SearchAsync("cpupower governor", 10, Docs);
+
+        Assert.Contains(hits, hit => hit.Chunk.Id == "k1");
+        Assert.Equal(hits.OrderByDescending(hit => hit.Score).Select(hit => hit.Chunk.Id), hits.Select(hit => hit.Chunk.Id));
+    }
+
+    [Fact]
+    public async Task SearchAsync_Top_LimitsResults()
+    {
+        var keywords = _database.OpenIndex();
+        var chunks = Enumerable.Range(0, 30).Select(i => Chunk($"c{i:00}", $"shared topic sentence number {i}")).ToArray();
+        await IndexAsync(keywords, chunks, vectorsFor: chunks);
+        var retriever = new HybridRetriever(_embeddings, _vectors, keywords, new HybridRetrieverOptions { CandidatesPerList = 10 });
+
+        var hits = await retriever.SearchAsync("shared topic", 4, Docs);
+
+        Assert.Equal(4, hits.Count);
+        Assert.Equal(hits.Count, hits.Select(hit => hit.Chunk.Id).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task SearchAsync_Filter_AppliesToBothSearches()
+    {
+        var keywords = _database.OpenIndex();
+        ChunkRecord[] chunks =
+        [
+            Chunk("a1", "passkey retrieval accuracy", document: "a"),
+            Chunk("b1", "passkey retrieval accuracy", document: "b"),
+            Chunk("x1", "passkey retrieval accuracy", set: "other"),
+        ];
+        await IndexAsync(keywords, chunks, vectorsFor: chunks);
+        var retriever = new HybridRetriever(_embeddings, _vectors, keywords);
+        var filter = Docs with { DocumentIds = ["b"] };
+
+        var hits = await retriever.SearchAsync("passkey accuracy", 10, filter);
+
+        Assert.Equal("b1", Assert.Single(hits).Chunk.Id);
+        Assert.Same(filter, _vectors.LastFilter);
+    }
+
+    [Fact]
+    public async Task SearchAsync_DenseAndKeyword_RunConcurrently()
+    {
+        var keywordStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var keywords = new SignallingKeywordIndex(_database.OpenIndex(), keywordStarted);
+        var chunk = Chunk("c1", "concurrent searches");
+        await IndexAsync(keywords, [chunk], vectorsFor: [chunk]);
+
+        // The dense search waits for the keyword search to have started: sequential code would time out here.
+        _vectors.BeforeSearch = () => keywordStarted.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        var retriever = new HybridRetriever(_embeddings, _vectors, keywords);
+
+        var hits = await retriever.SearchAsync("concurrent", 5, Docs);
+
+        Assert.Equal("c1", Assert.Single(hits).Chunk.Id);
+    }
+
+    [Theory]
+    [InlineData("", 5)]
+    [InlineData("   ", 5)]
+    [InlineData("query", 0)]
+    [InlineData("query", 101)]
+    public async Task SearchAsync_InvalidArguments_ThrowArgumentException(string query, int top)
+    {
+        var retriever = new HybridRetriever(_embeddings, _vectors, _database.OpenIndex());
+
+        await Assert.ThrowsAnyAsync<ArgumentException>(() => retriever.SearchAsync(query, top, Docs));
+    }
+
+    [Fact]
+    public void Constructor_InvalidOptions_Throws()
+    {
+        var keywords = _database.OpenIndex();
+
+        Assert.ThrowsAny<ArgumentException>(() => new HybridRetriever(_embeddings, _vectors, keywords, new HybridRetrieverOptions { CandidatesPerList = 0 }));
+        Assert.ThrowsAny<ArgumentException>(() => new HybridRetriever(_embeddings, _vectors, keywords, new HybridRetrieverOptions { RrfK = -1 }));
+        Assert.ThrowsAny<ArgumentException>(() => new HybridRetriever(_embeddings, _vectors, keywords, new HybridRetrieverOptions { DenseWeight = -1 }));
+    }
+
+    private async Task IndexAsync(IKeywordIndex keywords, IReadOnlyList<ChunkRecord> chunks, IReadOnlyList<ChunkRecord> vectorsFor)
+    {
+        await keywords.UpsertAsync(chunks);
+        var vectors = await _embeddings.GenerateAsync(vectorsFor.Select(chunk => chunk.Text));
+        await _vectors.UpsertAsync(vectorsFor.Select((chunk, i) => new ChunkVector(chunk, vectors[i].Vector)).ToList());
+    }
+
+    private sealed class SignallingKeywordIndex(IKeywordIndex inner, TaskCompletionSource started) : IKeywordIndex
+    {
+        public Task UpsertAsync(IReadOnlyList<ChunkRecord> chunks, CancellationToken cancellationToken = default) =>
+            inner.UpsertAsync(chunks, cancellationToken);
+
+        public Task DeleteDocumentAsync(string set, string documentId, CancellationToken cancellationToken = default) =>
+            inner.DeleteDocumentAsync(set, documentId, cancellationToken);
+
+        public Task DeleteSetAsync(string set, CancellationToken cancellationToken = default) =>
+            inner.DeleteSetAsync(set, cancellationToken);
+
+        public Task<IReadOnlyList<ScoredChunk>> SearchAsync(
+            string query, int top, SearchFilter filter, CancellationToken cancellationToken = default)
+        {
+            started.TrySetResult();
+            return inner.SearchAsync(query, top, filter, cancellationToken);
+        }
+    }
+}
