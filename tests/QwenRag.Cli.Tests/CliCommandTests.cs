@@ -10,7 +10,7 @@ public sealed class CliCommandTests(CliFixture cli) : IClassFixture<CliFixture>
     {
         Assert.Equal(0, cli.Ingest.ExitCode);
         var json = cli.Ingest.Json();
-        Assert.Equal(4, json.GetProperty("ingested").GetInt32());
+        Assert.Equal(5, json.GetProperty("ingested").GetInt32()); // four documents and SOURCES.md
         Assert.Equal(1, json.GetProperty("failed").GetInt32());
         var failed = json.GetProperty("documents").EnumerateArray().Single(d => d.GetProperty("status").GetString() == "failed");
         Assert.Contains("corrupt.pdf", failed.GetProperty("error").GetString(), StringComparison.Ordinal);
@@ -23,7 +23,7 @@ public sealed class CliCommandTests(CliFixture cli) : IClassFixture<CliFixture>
         var again = await QwenRagProcess.RunAsync(cli.Data, "ingest", TestCorpus.Mixed, "--set", CliFixture.Set, "--json");
 
         Assert.Equal(0, again.ExitCode);
-        Assert.Equal(4, again.Json().GetProperty("unchanged").GetInt32());
+        Assert.Equal(5, again.Json().GetProperty("unchanged").GetInt32());
         Assert.Equal(0, again.Json().GetProperty("ingested").GetInt32());
     }
 
