@@ -9,26 +9,39 @@ public sealed class ExtractiveAnswererTests : IDisposable
 
     public void Dispose() => _embeddings.Dispose();
 
+    public static TheoryData<string, string, string> AnswerPassages => new()
+    {
+        {
+            "How many steps of linear warmup were used when fine-tuning?",
+            "We fine-tuned the models for 400 steps. A linear warmup of 20 steps was used. The learning rate was 2e-5. Training ran on 8 GPUs.",
+            "A linear warmup of 20 steps was used."
+        },
+        {
+            "Which command switches the CPU frequency governor to performance?",
+            "Benchmarks vary between runs.\n\nTo reduce variance, run `cpupower frequency-set --governor performance` as root.\nThis pins the frequency governor so the clock speed stays high. Disable ASLR as well.",
+            "cpupower frequency-set --governor performance"
+        },
+        {
+            "Why should web content not be owned by the web server's user account?",
+            "Each service runs under its own user account. Web content should not be owned by the web server's user, because a compromised web server would be able to rewrite the web site. Log files are rotated daily.",
+            "a compromised web server would be able to rewrite"
+        },
+        {
+            "What is the passkey retrieval accuracy at 128k context?",
+            "Table 3: 7B 13B 64k 128k 99.4 99.6 100 100. The models pass the passkey retrieval task with over 99% accuracy at the full 128k context. Perplexity also stays flat.",
+            "passkey retrieval task with over 99% accuracy"
+        },
+    };
+
     [Theory]
-    [InlineData(
-        "How many steps of linear warmup were used when fine-tuning?",
-        "We fine-tuned the models for 400 steps. A linear warmup of 20 steps was used. The learning rate was 2e-5. Training ran on 8 GPUs.",
-        "A linear warmup of 20 steps was used.")]
-    [InlineData(
-        "Which command switches the CPU frequency governor to performance?",
-        "Benchmarks vary between runs.\n\nTo reduce variance, run `cpupower frequency-set --governor performance` as root.\nThis pins the frequency governor so the clock speed stays high. Disable ASLR as well.",
-        "cpupower frequency-set --governor performance")]
-    [InlineData(
-        "Why should web content not be owned by the web server's user account?",
-        "Each service runs under its own user account. Web content should not be owned by the web server's user, because a compromised web server would be able to rewrite the web site. Log files are rotated daily.",
-        "a compromised web server would be able to rewrite")]
-    [InlineData(
-        "What is the passkey retrieval accuracy at 128k context?",
-        "Table 3: 7B 13B 64k 128k 99.4 99.6 100 100. The models pass the passkey retrieval task with over 99% accuracy at the full 128k context. Perplexity also stays flat.",
-        "passkey retrieval task with over 99% accuracy")]
+    [MemberData(nameof(AnswerPassages))]
     public async Task AnswerAsync_PassageWithAnswer_QuotesTheAnswerSentence(string question, string passage, string expected)
     {
-        var answerer = new ExtractiveAnswerer(_embeddings);
+        await AssertQuotesAnswerAsync(new ExtractiveAnswerer(_embeddings), question, passage, expected);
+    }
+
+    internal static async Task AssertQuotesAnswerAsync(ExtractiveAnswerer answerer, string question, string passage, string expected)
+    {
         ScoredChunk[] sources =
         [
             Source("s1", passage),
@@ -136,6 +149,17 @@ public sealed class ExtractiveAnswererTests : IDisposable
     }
 
     [Fact]
+    public async Task AnswerAsync_MaxTokensBudget_StopsAfterFirstSentence()
+    {
+        var answerer = new ExtractiveAnswerer(_embeddings, new ExtractiveAnswererOptions { RelativeThreshold = 0 });
+        var passage = "Governor fact one concerns frequency scaling. Governor fact two concerns frequency scaling.";
+
+        var response = await answerer.CollectAsync("frequency governor", [Source("s1", passage)], new AnswerOptions { MaxTokens = 5 });
+
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(response.Answer, @"\[1\]"));
+    }
+
+    [Fact]
     public async Task AnswerAsync_CancelledAfterFirstSentence_Throws()
     {
         var answerer = new ExtractiveAnswerer(_embeddings, new ExtractiveAnswererOptions { RelativeThreshold = 0 });
@@ -179,7 +203,7 @@ public sealed class ExtractiveAnswererTests : IDisposable
         }
     }
 
-    private static ScoredChunk Source(string id, string text, string document = "doc.md", int page = 1) =>
+    internal static ScoredChunk Source(string id, string text, string document = "doc.md", int page = 1) =>
         new(new ChunkRecord(id, "docs", "doc-" + id, document, 0, page, page, text, []), 0.5);
 
     private static async Task<List<AnswerUpdate>> Collect(IAsyncEnumerable<AnswerUpdate> updates)

@@ -1,22 +1,20 @@
 using QwenRag.Core;
+using QwenRag.Retrieval.Embeddings;
 using QwenRag.Retrieval.Fusion;
 using static QwenRag.Retrieval.Tests.KeywordTestDatabase;
 
 namespace QwenRag.Retrieval.Tests;
 
-public sealed class HybridRetrieverTests : IDisposable
+/// <summary>The real keyword index and the real all-MiniLM-L6-v2 embeddings over an in-test vector store.</summary>
+public sealed class HybridRetrieverTests(HybridMiniLmFixture fixture) : IClassFixture<HybridMiniLmFixture>, IDisposable
 {
     private static readonly SearchFilter Docs = new("docs");
 
     private readonly KeywordTestDatabase _database = new();
-    private readonly HashingEmbeddingGenerator _embeddings = new();
+    private readonly MiniLmEmbeddingGenerator _embeddings = fixture.Embeddings;
     private readonly ListVectorStore _vectors = new();
 
-    public void Dispose()
-    {
-        _embeddings.Dispose();
-        _database.Dispose();
-    }
+    public void Dispose() => _database.Dispose();
 
     [Fact]
     public async Task SearchAsync_ChunkFoundByBothSearches_RanksFirstWithFusedScore()
@@ -33,8 +31,9 @@ public sealed class HybridRetrieverTests : IDisposable
 
         var hits = await retriever.SearchAsync("Which command sets the frequency governor?", 3, Docs);
 
+        var options = new HybridRetrieverOptions();
         Assert.Equal("c1", hits[0].Chunk.Id);
-        Assert.Equal(2.0 / 61, hits[0].Score, 1e-12);
+        Assert.Equal((options.DenseWeight + options.KeywordWeight) / 61, hits[0].Score, 1e-12);
         Assert.True(hits.Count <= 3);
     }
 
@@ -51,6 +50,24 @@ public sealed class HybridRetrieverTests : IDisposable
 
         Assert.Contains(hits, hit => hit.Chunk.Id == "k1");
         Assert.Equal(hits.OrderByDescending(hit => hit.Score).Select(hit => hit.Chunk.Id), hits.Select(hit => hit.Chunk.Id));
+    }
+
+    [Fact]
+    public async Task SearchAsync_NoSharedWords_FindsChunkThroughEmbeddings()
+    {
+        var keywords = _database.OpenIndex();
+        ChunkRecord[] chunks =
+        [
+            Chunk("cpu", "Pin the CPU frequency governor to performance so clock rates stay fixed."),
+            Chunk("cat", "The cat slept on the warm windowsill all afternoon."),
+            Chunk("tax", "Invoices must be filed with the tax office before the end of March."),
+        ];
+        await IndexAsync(keywords, chunks, vectorsFor: chunks);
+        var retriever = new HybridRetriever(_embeddings, _vectors, keywords);
+
+        var hits = await retriever.SearchAsync("keeping processor speed constant", 3, Docs);
+
+        Assert.Equal("cpu", hits[0].Chunk.Id);
     }
 
     [Fact]

@@ -19,10 +19,10 @@ public sealed record ExtractiveAnswererOptions
     public int MaxCandidateSentences { get; init; } = 160;
 
     /// <summary>Weight of the cosine similarity between sentence and question embeddings.</summary>
-    public double SemanticWeight { get; init; } = 0.6;
+    public double SemanticWeight { get; init; } = 0.4;
 
     /// <summary>Weight of the share of the question's words (weighted by rarity) that the sentence contains.</summary>
-    public double KeywordWeight { get; init; } = 0.4;
+    public double KeywordWeight { get; init; } = 0.6;
 
     /// <summary>Bonus for sentences of the best source, falling linearly to 0 for the last source read.</summary>
     public double SourceRankBoost { get; init; } = 0.05;

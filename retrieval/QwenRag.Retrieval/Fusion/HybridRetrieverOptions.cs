@@ -12,6 +12,10 @@ public sealed record HybridRetrieverOptions
     /// <summary>Weight of the dense (embedding) list in the fusion.</summary>
     public double DenseWeight { get; init; } = 1.0;
 
-    /// <summary>Weight of the keyword (BM25) list in the fusion.</summary>
-    public double KeywordWeight { get; init; } = 1.0;
+    /// <summary>
+    /// Weight of the keyword (BM25) list in the fusion. Twice the dense weight by default: on the project's corpus
+    /// questions all-MiniLM-L6-v2 alone ranks the right page first less often than BM25 (25 vs 35 of 46), and 2:1
+    /// lifts fused hit@1 from 30 to 34 and hit@5 from 41 to 43 over 1:1.
+    /// </summary>
+    public double KeywordWeight { get; init; } = 2.0;
 }

@@ -1,0 +1,11 @@
+using QwenRag.Retrieval.Embeddings;
+
+namespace QwenRag.Retrieval.Tests;
+
+/// <summary>One all-MiniLM-L6-v2 generator for a test class: loading the model takes a moment.</summary>
+public sealed class HybridMiniLmFixture : IDisposable
+{
+    public MiniLmEmbeddingGenerator Embeddings { get; } = new();
+
+    public void Dispose() => Embeddings.Dispose();
+}
