@@ -19,7 +19,7 @@ public sealed class QueryService(HybridRetriever retriever, IAnswerGenerator ans
     public async Task<SearchResponse> SearchAsync(
         SearchFilter filter, string query, int top, CancellationToken cancellationToken = default)
     {
-        EnsureSetExists(filter.Set);
+        catalog.RequireSet(filter.Set);
         var hits = await retriever.SearchAsync(query, top, filter, cancellationToken);
         return new SearchResponse(hits.Select(SearchResult.From).ToArray());
     }
@@ -31,7 +31,7 @@ public sealed class QueryService(HybridRetriever retriever, IAnswerGenerator ans
         AnswerOptions? options = null,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        EnsureSetExists(set);
+        catalog.RequireSet(set);
         var sources = await retriever.SearchAsync(question, top, new SearchFilter(set), cancellationToken);
         await foreach (var update in answerer.AnswerAsync(question, sources, options, cancellationToken))
         {
@@ -46,12 +46,4 @@ public sealed class QueryService(HybridRetriever retriever, IAnswerGenerator ans
         AnswerOptions? options = null,
         CancellationToken cancellationToken = default) =>
         AnswerCollector.CollectAsync(AskStreamingAsync(set, question, top, options, cancellationToken), answerer.Name);
-
-    private void EnsureSetExists(string set)
-    {
-        if (!catalog.SetExists(set))
-        {
-            throw new UnknownSetException(set);
-        }
-    }
 }

@@ -3,26 +3,14 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using QwenRag.Ingestion.Extraction;
+using QwenRag.Ingestion.Tests;
 
-namespace QwenRag.Ingestion.Tests;
+namespace QwenRag.Tests;
 
-/// <summary>
-/// The shared corpus (shared/corpus, beside the repository clone) and the small fixtures committed here.
-/// </summary>
+/// <summary>What the extractor and chunker tests add to the shared <see cref="TestCorpus"/>: fixtures and cached extractions.</summary>
 internal static partial class TestCorpus
 {
-    private static readonly Lazy<string> CorpusRoot = new(FindCorpus);
     private static readonly ConcurrentDictionary<string, Lazy<ExtractedDocument>> ExtractedPdfs = new(StringComparer.Ordinal);
-
-    public static string Root => CorpusRoot.Value;
-
-    public static string Pdfs => Path.Combine(Root, "pdfs");
-
-    public static string Mixed => Path.Combine(Root, "mixed");
-
-    public static string Pdf(string name) => Path.Combine(Pdfs, name);
-
-    public static string MixedFile(string name) => Path.Combine(Mixed, name);
 
     public static string Fixture(string name) => Path.Combine(AppContext.BaseDirectory, "Fixtures", name);
 
@@ -52,20 +40,6 @@ internal static partial class TestCorpus
         [.. File.ReadLines(path)
             .Where(line => line.Length > 0)
             .Select(line => JsonSerializer.Deserialize<CorpusQuestion>(line, JsonSerializerOptions.Web)!)];
-
-    private static string FindCorpus()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            var candidate = Path.Combine(directory.FullName, "shared", "corpus");
-            if (Directory.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        throw new DirectoryNotFoundException($"No shared/corpus folder above {AppContext.BaseDirectory}.");
-    }
 
     [GeneratedRegex(@"\s+")]
     private static partial Regex Whitespace();

@@ -4,7 +4,7 @@ namespace QwenRag.Tests;
 /// The real documents in <c>shared/corpus</c>, which lies beside the repository (here and in CI):
 /// found by walking up from the test binaries.
 /// </summary>
-internal static class TestCorpus
+internal static partial class TestCorpus
 {
     private static readonly Lazy<string> RootPath = new(Locate);
 
@@ -15,6 +15,8 @@ internal static class TestCorpus
     public static string Mixed => Path.Combine(Root, "mixed");
 
     public static string Pdf(string name) => Path.Combine(Pdfs, name);
+
+    public static string MixedFile(string name) => Path.Combine(Mixed, name);
 
     private static string Locate()
     {

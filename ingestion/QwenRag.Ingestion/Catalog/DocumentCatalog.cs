@@ -76,6 +76,15 @@ public sealed class DocumentCatalog
         return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture) == 1;
     }
 
+    /// <exception cref="UnknownSetException">The set holds no documents.</exception>
+    public void RequireSet(string set)
+    {
+        if (!SetExists(set))
+        {
+            throw new UnknownSetException(set);
+        }
+    }
+
     public IReadOnlyList<SetSummary> ListSets()
     {
         using var connection = Open();

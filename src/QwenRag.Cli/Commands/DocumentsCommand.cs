@@ -1,5 +1,4 @@
 using System.CommandLine;
-using QwenRag.Core;
 using QwenRag.Ingestion.Catalog;
 using QwenRag.Ingestion.Pipeline;
 
@@ -25,10 +24,7 @@ internal static class DocumentsCommand
             await using var context = CliContext.Create(parse);
             var catalog = context.Get<DocumentCatalog>();
             var name = parse.GetValue(set)!;
-            if (!catalog.SetExists(name))
-            {
-                throw new UnknownSetException(name);
-            }
+            catalog.RequireSet(name);
 
             var documents = catalog.List(name).Select(d => new
             {
@@ -66,10 +62,7 @@ internal static class DocumentsCommand
         {
             await using var context = CliContext.Create(parse);
             var name = parse.GetValue(set)!;
-            if (!context.Get<DocumentCatalog>().SetExists(name))
-            {
-                throw new UnknownSetException(name);
-            }
+            context.Get<DocumentCatalog>().RequireSet(name);
 
             var deleted = await context.Get<DocumentIngestor>().DeleteDocumentAsync(name, parse.GetValue(id)!, cancellationToken);
             if (!deleted)

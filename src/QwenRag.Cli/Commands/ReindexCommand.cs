@@ -1,5 +1,4 @@
 using System.CommandLine;
-using QwenRag.Core;
 using QwenRag.Ingestion.Catalog;
 using QwenRag.Ingestion.Pipeline;
 
@@ -15,10 +14,7 @@ internal static class ReindexCommand
         {
             await using var context = CliContext.Create(parse);
             var name = parse.GetValue(set)!;
-            if (!context.Get<DocumentCatalog>().SetExists(name))
-            {
-                throw new UnknownSetException(name);
-            }
+            context.Get<DocumentCatalog>().RequireSet(name);
 
             var outcomes = await context.Get<DocumentIngestor>().ReindexSetAsync(name, null, cancellationToken);
             foreach (var outcome in outcomes)

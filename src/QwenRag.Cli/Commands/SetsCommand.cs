@@ -47,10 +47,7 @@ internal static class SetsCommand
         {
             var set = SetName.Validate(parse.GetValue(name));
             await using var context = CliContext.Create(parse);
-            if (!context.Get<DocumentCatalog>().SetExists(set))
-            {
-                throw new UnknownSetException(set);
-            }
+            context.Get<DocumentCatalog>().RequireSet(set);
 
             var deleted = await context.Get<DocumentIngestor>().DeleteSetAsync(set, cancellationToken);
             Console.Error.WriteLine($"deleted set {set} ({deleted} documents)");
