@@ -15,6 +15,7 @@ internal static class BenchCommand
         command.Subcommands.Add(Retrieval());
         command.Subcommands.Add(Vectors());
         command.Subcommands.Add(ColdStart());
+        command.Subcommands.Add(BenchHttpCommand.Create());
         return command;
     }
 

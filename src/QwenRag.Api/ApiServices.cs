@@ -1,0 +1,54 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using FluentValidation;
+using Mediator;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using QwenRag.Api.Auth;
+using QwenRag.Api.Problems;
+using QwenRag.Api.Validation;
+using QwenRag.Core;
+using QwenRag.Hosting;
+using QwenRag.Hosting.Worker;
+
+namespace QwenRag.Api;
+
+public static class ApiServices
+{
+    public static WebApplicationBuilder AddQwenRagApi(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var data = DataDirectory.Resolve(builder.Configuration.GetSection(DataOptions.SectionName).Get<DataOptions>()?.DataDirectory);
+        services.AddQwenRag(data);
+        services.AddIngestionWorker(builder.Configuration.GetSection("QwenRag:Worker").Get<IngestionWorkerOptions>());
+
+        services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AuthOptions>, AuthOptions.Validator>();
+
+        services.AddMediator((MediatorOptions options) =>
+        {
+            options.ServiceLifetime = ServiceLifetime.Singleton;
+            options.PipelineBehaviors = [typeof(ValidationBehavior<,>)];
+            options.StreamPipelineBehaviors = [typeof(StreamValidationBehavior<,>)];
+        });
+        services.AddValidatorsFromAssemblyContaining<ApiOptions>(ServiceLifetime.Singleton, includeInternalTypes: true);
+
+        services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        services.AddAuthorizationBuilder()
+            .AddPolicy(ApiPolicies.Reader, policy => policy.RequireRole("reader", "admin"))
+            .AddPolicy(ApiPolicies.Admin, policy => policy.RequireRole("admin"));
+
+        services.AddProblemDetails();
+        services.AddExceptionHandler<ProblemExceptionHandler>();
+        services.ConfigureHttpJsonOptions(json =>
+            json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
+        services.AddHealthChecks().AddCheck<ReadinessCheck>("ready", tags: ["ready"]);
+        services.AddOpenApi();
+        return builder;
+    }
+}

@@ -1,0 +1,9 @@
+namespace QwenRag.Api;
+
+/// <summary>Where the service keeps its data (key <c>QwenRag:DataDirectory</c>; else <c>QWENRAG_DATA</c>, else ./data).</summary>
+public sealed class DataOptions
+{
+    public const string SectionName = "QwenRag";
+
+    public string? DataDirectory { get; set; }
+}

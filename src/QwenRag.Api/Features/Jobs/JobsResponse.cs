@@ -1,0 +1,3 @@
+namespace QwenRag.Api.Features.Jobs;
+
+public sealed record JobsResponse(IReadOnlyList<JobResponse> Jobs);

@@ -1,0 +1,68 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using QwenRag.Api.Auth;
+using QwenRag.Api.Endpoints;
+using Scalar.AspNetCore;
+
+namespace QwenRag.Api;
+
+/// <summary>The REST API with the ingestion worker, as <c>qwenrag serve</c> runs it.</summary>
+public static class QwenRagApi
+{
+    public const string DefaultUrl = "http://127.0.0.1:5080";
+
+    /// <summary>
+    /// Builds the app from appsettings.json, environment variables and <paramref name="args"/>
+    /// (e.g. <c>--urls</c>, <c>--QwenRag:DataDirectory</c>). Throws when it would listen beyond loopback without keys.
+    /// </summary>
+    public static WebApplication Build(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        var urls = builder.Configuration["urls"];
+        if (string.IsNullOrWhiteSpace(urls))
+        {
+            urls = DefaultUrl;
+            builder.WebHost.UseUrls(urls);
+        }
+
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.AddQwenRagApi();
+        var app = builder.Build();
+        LoopbackGuard.Check(urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            app.Services.GetRequiredService<IOptions<AuthOptions>>().Value);
+        app.MapQwenRagApi();
+        return app;
+    }
+
+    public static WebApplication MapQwenRagApi(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapOpenApi();
+        app.MapScalarApiReference();
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions
+        {
+            Predicate = check => check.Tags.Contains("ready"),
+            ResponseWriter = (context, report) => context.Response.WriteAsJsonAsync(new
+            {
+                status = report.Status.ToString(),
+                checks = report.Entries.ToDictionary(entry => entry.Key, entry => entry.Value.Description),
+            }),
+        });
+
+        app.MapSetsApi();
+        app.MapDocumentsApi();
+        app.MapJobsApi();
+        app.MapQueryApi();
+        return app;
+    }
+}

@@ -1,0 +1,163 @@
+using System.CommandLine;
+using System.Net.Http.Json;
+using QwenRag.Cli.HttpBench;
+
+namespace QwenRag.Cli.Commands;
+
+/// <summary><c>qwenrag bench http</c>: search and ask throughput and latency of a running API, and upload-to-searchable time.</summary>
+internal static class BenchHttpCommand
+{
+    public static Command Create()
+    {
+        var url = new Option<string>("--url") { Description = "Base address of a running API", DefaultValueFactory = _ => "http://127.0.0.1:5080" };
+        var set = CliOptions.Set();
+        var key = new Option<string?>("--key") { Description = "API key (sent as X-Api-Key)" };
+        var clients = new Option<int>("--clients") { Description = "Concurrent clients", DefaultValueFactory = _ => 16 };
+        clients.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() is < 1 or > 1024)
+            {
+                result.AddError("--clients must be between 1 and 1024.");
+            }
+        });
+        var seconds = new Option<int>("--seconds") { Description = "Seconds of load per endpoint", DefaultValueFactory = _ => 20 };
+        seconds.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() < 1)
+            {
+                result.AddError("--seconds must be at least 1.");
+            }
+        });
+        var upload = new Option<string?>("--upload") { Description = "Also upload this file and time it until a search finds it" };
+        var questions = new Option<string?>("--questions") { Description = "Queries to rotate through: JSON lines with \"question\", or plain lines" };
+        var json = CliOptions.Json();
+        var command = new Command("http", "Requests/s and p50/p99 latency of search and ask under concurrent clients, against a running API")
+        {
+            url, set, key, clients, seconds, upload, questions, json,
+        };
+        command.SetAction((parse, cancellationToken) => CommandErrors.RunAsync(async () =>
+        {
+            var file = parse.GetValue(upload);
+            if (file is not null && !File.Exists(file))
+            {
+                return CommandErrors.Report($"not found: {file}");
+            }
+
+            var queries = parse.GetValue(questions) is { } path ? BenchQueries.Read(path) : BenchQueries.Default;
+            var setName = parse.GetValue(set)!;
+            var clientCount = parse.GetValue(clients);
+            var duration = TimeSpan.FromSeconds(parse.GetValue(seconds));
+            var quiet = parse.GetValue(json);
+            using var client = CreateClient(parse.GetValue(url)!, parse.GetValue(key), clientCount);
+            try
+            {
+                await WarmUpAsync(client, setName, queries[0], cancellationToken);
+                Progress(quiet, $"search: {clientCount} clients for {duration.TotalSeconds:0} s ...");
+                var search = await HttpLoad.RunAsync(
+                    client, "search", i => Post(setName, "search", new { query = queries[i % queries.Count], top = 5 }),
+                    clientCount, duration, cancellationToken);
+                Progress(quiet, $"ask: {clientCount} clients for {duration.TotalSeconds:0} s ...");
+                var ask = await HttpLoad.RunAsync(
+                    client, "ask", i => Post(setName, "ask", new { question = queries[i % queries.Count] }),
+                    clientCount, duration, cancellationToken);
+                UploadTimingResult? timing = null;
+                if (file is not null)
+                {
+                    Progress(quiet, $"upload: {Path.GetFileName(file)} ...");
+                    timing = await UploadTiming.RunAsync(client, setName, file, cancellationToken);
+                }
+
+                var result = new HttpBenchResult(client.BaseAddress!.ToString(), setName, search, ask, timing);
+                if (quiet)
+                {
+                    JsonOutput.Write(result);
+                }
+                else
+                {
+                    Print(result);
+                }
+
+                return search.Requests > 0 && ask.Requests > 0 && timing is null or { Status: "succeeded" } ? 0 : CommandErrors.Failure;
+            }
+            catch (HttpRequestException ex)
+            {
+                return CommandErrors.Report(ex.Message);
+            }
+            catch (TimeoutException ex)
+            {
+                return CommandErrors.Report(ex.Message);
+            }
+        }));
+        return command;
+    }
+
+    private static HttpClient CreateClient(string url, string? key, int clients)
+    {
+        var handler = new SocketsHttpHandler { MaxConnectionsPerServer = clients, PooledConnectionLifetime = Timeout.InfiniteTimeSpan };
+        var client = new HttpClient(handler) { BaseAddress = new Uri(url.TrimEnd('/') + "/"), Timeout = TimeSpan.FromSeconds(100) };
+        if (key is not null)
+        {
+            client.DefaultRequestHeaders.Add("X-Api-Key", key);
+        }
+
+        return client;
+    }
+
+    private static HttpRequestMessage Post(string set, string action, object body) =>
+        new(HttpMethod.Post, $"v1/sets/{Uri.EscapeDataString(set)}/{action}") { Content = JsonContent.Create(body) };
+
+    /// <summary>One search and one ask first: connections open, code paths warm, and a wrong key or set reported at once.</summary>
+    private static async Task WarmUpAsync(HttpClient client, string set, string query, CancellationToken cancellationToken)
+    {
+        foreach (var request in new[] { Post(set, "search", new { query, top = 5 }), Post(set, "ask", new { question = query }) })
+        {
+            using (request)
+            using (var response = await client.SendAsync(request, cancellationToken))
+            {
+                if (!response.IsSuccessStatusCode)
+                {
+                    throw new HttpRequestException(
+                        $"{request.RequestUri} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancellationToken)}");
+                }
+            }
+        }
+    }
+
+    private static void Progress(bool quiet, string message)
+    {
+        if (!quiet)
+        {
+            Console.Error.WriteLine(message);
+        }
+    }
+
+    private static void Print(HttpBenchResult result)
+    {
+        Console.WriteLine($"{result.Url} set '{result.Set}'");
+        foreach (var load in new[] { result.Search, result.Ask })
+        {
+            Console.WriteLine(
+                $"  {load.Endpoint,-6} {load.RequestsPerSecond,8:0.0} req/s  p50 {load.LatencyP50Ms,7:0.0} ms  p99 {load.LatencyP99Ms,7:0.0} ms  " +
+                $"max {load.LatencyMaxMs,7:0.0} ms  ({load.Requests} ok, {load.Errors} errors, {load.Clients} clients, {load.Seconds:0.0} s)");
+            if (load.FirstError is not null)
+            {
+                Console.WriteLine($"         first error: {load.FirstError}");
+            }
+        }
+
+        if (result.Upload is { } upload)
+        {
+            Console.WriteLine($"  upload {upload.File} ({upload.Bytes / 1024.0:0} KiB): accepted {upload.AcceptedMs:0} ms, " +
+                $"job {upload.Status} {upload.SucceededMs:0} ms, searchable {upload.SearchableMs:0} ms after the request was sent");
+            if (upload.Error is not null)
+            {
+                Console.WriteLine($"         error: {upload.Error}");
+            }
+
+            if (upload.AlreadyPresent)
+            {
+                Console.WriteLine("         note: the set already held these bytes under this name, so ingestion may have been skipped");
+            }
+        }
+    }
+}

@@ -1,0 +1,316 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using QwenRag.Ingestion.Jobs;
+using QwenRag.Ingestion.Pipeline;
+
+namespace QwenRag.Hosting.Worker;
+
+/// <summary>
+/// Takes jobs from the <see cref="IngestionJobQueue"/> and ingests their staged uploads, at most
+/// <see cref="IngestionWorkerOptions.MaxConcurrentJobs"/> at a time. Woken by <see cref="IngestionJobQueue.Enqueued"/>
+/// for jobs queued in this process and by polling for the others. A job is left running when the worker stops
+/// (shutdown, crash, kill): its lease lapses, or its dead owner is recognised, and it is queued again; the ingestor
+/// then redoes the document with the same chunk ids, so no chunk is ever written twice.
+/// </summary>
+public sealed partial class IngestionWorker : BackgroundService
+{
+    // Uploads staged by a process that died before it could queue them.
+    private static readonly TimeSpan OrphanUploadAge = TimeSpan.FromHours(1);
+    private static readonly TimeSpan PruneInterval = TimeSpan.FromHours(1);
+
+    private readonly IngestionJobQueue _queue;
+    private readonly DocumentIngestor _ingestor;
+    private readonly IngestionWorkerOptions _options;
+    private readonly ILogger<IngestionWorker> _logger;
+    private readonly SemaphoreSlim _wake = new(0, 1);
+    private readonly SemaphoreSlim _slots;
+
+    public IngestionWorker(
+        IngestionJobQueue queue, DocumentIngestor ingestor, IngestionWorkerOptions options, ILogger<IngestionWorker> logger)
+    {
+        options.Validate();
+        _queue = queue;
+        _ingestor = ingestor;
+        _options = options;
+        _logger = logger;
+        _slots = new SemaphoreSlim(options.MaxConcurrentJobs, options.MaxConcurrentJobs);
+    }
+
+    /// <summary>The owner this worker writes into the leases it takes.</summary>
+    public WorkerIdentity Identity { get; } = WorkerIdentity.ForThisProcess();
+
+    public override void Dispose()
+    {
+        base.Dispose();
+        _wake.Dispose();
+        _slots.Dispose();
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await Task.Yield();
+        Identity.MarkRunning();
+        LogStarted(Identity.ToString(), _options.MaxConcurrentJobs);
+        var running = new List<Task>();
+        var resumed = false;
+        var prunedAt = Stopwatch.GetTimestamp();
+        _queue.Enqueued += OnEnqueued;
+        try
+        {
+            Recover();
+            Prune();
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                await _slots.WaitAsync(stoppingToken);
+                running.RemoveAll(task => task.IsCompleted);
+                var job = TryClaim();
+                if (job is not null)
+                {
+                    running.Add(Task.Run(() => RunAsync(job, stoppingToken), CancellationToken.None));
+                    continue;
+                }
+
+                _slots.Release();
+
+                // Documents interrupted outside any job (a killed `qwenrag ingest`) are redone once the queue is
+                // idle; redone earlier, the ones a requeued job is about to redo would be indexed twice.
+                if (!resumed && running.Count == 0 && IsQueueIdle())
+                {
+                    resumed = true;
+                    await ResumeInterruptedAsync(stoppingToken);
+                    continue;
+                }
+
+                await _wake.WaitAsync(_options.PollInterval, stoppingToken);
+                Recover();
+                if (Stopwatch.GetElapsedTime(prunedAt) >= PruneInterval)
+                {
+                    prunedAt = Stopwatch.GetTimestamp();
+                    Prune();
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // stopping
+        }
+        finally
+        {
+            _queue.Enqueued -= OnEnqueued;
+            await Task.WhenAll(running);
+            Identity.MarkStopped();
+            LogStopped(Identity.ToString());
+        }
+    }
+
+    private void OnEnqueued()
+    {
+        try
+        {
+            if (_wake.CurrentCount == 0)
+            {
+                _wake.Release();
+            }
+        }
+        catch (Exception ex) when (ex is SemaphoreFullException or ObjectDisposedException)
+        {
+            // already awake, or gone
+        }
+    }
+
+    private IngestionJob? TryClaim()
+    {
+        try
+        {
+            return _queue.TryClaim(Identity.ToString(), _options.LeaseDuration);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogQueueError(ex);
+            return null;
+        }
+    }
+
+    private async Task RunAsync(IngestionJob job, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await ProcessAsync(job, stoppingToken);
+        }
+        finally
+        {
+            _slots.Release();
+        }
+    }
+
+    private async Task ProcessAsync(IngestionJob job, CancellationToken stoppingToken)
+    {
+        var owner = Identity.ToString();
+        var started = Stopwatch.GetTimestamp();
+        LogClaimed(job.Id, job.Set, job.DocumentName, job.Attempts);
+        using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var lease = new JobLease(_queue, job.Id, owner, _options.LeaseDuration, cancellation, _logger);
+        try
+        {
+            IngestionOutcome outcome;
+            try
+            {
+                await using var staged = new FileStream(
+                    _queue.StagedFilePath(job.Id), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+                outcome = await _ingestor.IngestAsync(
+                    job.Set, job.DocumentName, staged, job.Tags, lease, cancellation.Token, job.ContentType);
+            }
+            catch (FileNotFoundException)
+            {
+                outcome = new IngestionOutcome(
+                    job.DocumentName, IngestionStatus.Failed, Error: $"{job.DocumentName}: the uploaded file is no longer available; upload it again.");
+            }
+
+            await lease.DisposeAsync();
+            if (outcome.Succeeded && _queue.Complete(job.Id, owner, outcome.DocumentId!))
+            {
+                LogSucceeded(job.Id, job.Set, job.DocumentName, outcome.Status, outcome.Chunks, Stopwatch.GetElapsedTime(started).TotalSeconds);
+            }
+            else if (!outcome.Succeeded && _queue.Fail(job.Id, owner, outcome.Error ?? $"{job.DocumentName}: ingestion failed"))
+            {
+                LogFailed(job.Id, job.Set, job.DocumentName, outcome.Error);
+            }
+            else
+            {
+                LogLeaseLostAtEnd(job.Id);
+            }
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            // Left running on purpose: whoever recovers it redoes the document from its staged upload.
+            if (!lease.Lost)
+            {
+                LogInterrupted(job.Id, job.DocumentName);
+            }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogJobError(ex, job.Id, job.DocumentName);
+            await lease.DisposeAsync();
+            TryFail(job, owner, $"{job.DocumentName}: ingestion failed: {ex.Message}");
+        }
+        finally
+        {
+            await lease.DisposeAsync();
+        }
+    }
+
+    private void TryFail(IngestionJob job, string owner, string error)
+    {
+        try
+        {
+            _queue.Fail(job.Id, owner, error);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogQueueError(ex);
+        }
+    }
+
+    private bool IsQueueIdle()
+    {
+        try
+        {
+            return !_queue.HasUnfinishedJobs();
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogQueueError(ex);
+            return false;
+        }
+    }
+
+    private void Recover()
+    {
+        try
+        {
+            foreach (var job in _queue.RecoverAbandoned(WorkerIdentity.IsDeadOnThisMachine, _options.MaxAttempts))
+            {
+                if (job.Status == JobStatus.Failed)
+                {
+                    LogGaveUp(job.Id, job.DocumentName, job.Attempts);
+                }
+                else
+                {
+                    LogRequeued(job.Id, job.DocumentName, job.Attempts);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogQueueError(ex);
+        }
+    }
+
+    private void Prune()
+    {
+        try
+        {
+            _queue.PruneStagedUploads(_options.FailedUploadRetention, OrphanUploadAge);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogQueueError(ex);
+        }
+    }
+
+    private async Task ResumeInterruptedAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            foreach (var outcome in await _ingestor.ResumeInterruptedAsync(cancellationToken: cancellationToken))
+            {
+                LogResumed(outcome.DocumentName, outcome.Status);
+            }
+        }
+        catch (Exception ex) when (ex is not (OperationCanceledException or OutOfMemoryException))
+        {
+            LogResumeFailed(ex);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Ingestion worker {Worker} started, up to {MaxConcurrentJobs} jobs at a time")]
+    private partial void LogStarted(string worker, int maxConcurrentJobs);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Ingestion worker {Worker} stopped")]
+    private partial void LogStopped(string worker);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: ingesting {Set}/{Name} (attempt {Attempt})")]
+    private partial void LogClaimed(string jobId, string set, string name, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: {Set}/{Name} {Status}, {Chunks} chunks, in {Seconds:F1} s")]
+    private partial void LogSucceeded(string jobId, string set, string name, IngestionStatus status, int chunks, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: {Set}/{Name} failed: {Error}")]
+    private partial void LogFailed(string jobId, string set, string name, string? error);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Job {JobId}: {Name} failed unexpectedly")]
+    private partial void LogJobError(Exception exception, string jobId, string name);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: {Name} interrupted by shutdown; it resumes when a worker next recovers it")]
+    private partial void LogInterrupted(string jobId, string name);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} finished here but another worker had taken it over; its result was not recorded")]
+    private partial void LogLeaseLostAtEnd(string jobId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: {Name} was abandoned by its worker; queued again (attempts so far: {Attempts})")]
+    private partial void LogRequeued(string jobId, string name, int attempts);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: {Name} was abandoned {Attempts} times; marked failed")]
+    private partial void LogGaveUp(string jobId, string name, int attempts);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Resumed interrupted document {Name}: {Status}")]
+    private partial void LogResumed(string name, IngestionStatus status);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Resuming interrupted documents failed")]
+    private partial void LogResumeFailed(Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The job queue could not be read or updated; trying again")]
+    private partial void LogQueueError(Exception exception);
+}

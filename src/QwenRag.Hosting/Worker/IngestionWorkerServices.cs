@@ -1,0 +1,23 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using QwenRag.Ingestion.Jobs;
+
+namespace QwenRag.Hosting.Worker;
+
+public static class IngestionWorkerServices
+{
+    /// <summary>
+    /// Adds the durable job queue (once) and the background worker that drains it. Needs the services of
+    /// <see cref="QwenRagServices.AddQwenRag"/>.
+    /// </summary>
+    public static IServiceCollection AddIngestionWorker(this IServiceCollection services, IngestionWorkerOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        options ??= new IngestionWorkerOptions();
+        options.Validate();
+        services.TryAddSingleton<IngestionJobQueue>();
+        services.AddSingleton(options);
+        services.AddHostedService<IngestionWorker>();
+        return services;
+    }
+}

@@ -1,0 +1,183 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Microsoft.Data.Sqlite;
+using QwenRag.Core;
+using QwenRag.Ingestion.Catalog;
+using QwenRag.Ingestion.Jobs;
+using QwenRag.Retrieval.Vectors;
+using QwenRag.Tests;
+
+namespace QwenRag.Cli.Tests;
+
+/// <summary>
+/// <c>qwenrag worker</c> as real processes: one is killed in the middle of a job, the next one finishes it, and
+/// every index ends up with exactly one copy of each chunk.
+/// </summary>
+public sealed class WorkerRestartTests : IDisposable
+{
+    private const string Set = "papers";
+    private readonly TemporaryDirectory _directory = new();
+
+    public void Dispose() => _directory.Dispose();
+
+    [Fact]
+    public async Task Worker_KilledMidJobAndRestarted_FinishesWithExactlyOneCopyOfEachChunk()
+    {
+        var data = new DataDirectory(_directory.Path);
+        var queue = new IngestionJobQueue(data);
+        IngestionJob job;
+        await using (var file = File.OpenRead(TestCorpus.Pdf("yarn.pdf")))
+        {
+            job = await queue.EnqueueAsync(Set, "yarn.pdf", file, "application/pdf", [], 100L * 1024 * 1024);
+        }
+
+        using (var first = WorkerProcess.Start(data.Root))
+        {
+            var started = await WaitForAsync(queue, job.Id, first, j => j.Progress >= 0.2 || j.Status is not (JobStatus.Queued or JobStatus.Running));
+            first.Kill();
+            Assert.Equal(JobStatus.Running, started.Status);
+        }
+
+        var killed = queue.Find(job.Id)!;
+        Assert.Equal((JobStatus.Running, 1), (killed.Status, killed.Attempts));
+        var interrupted = Assert.Single(new DocumentCatalog(data).ListInterrupted());
+        var partial = CountKeywordChunks(data, interrupted.Id);
+        using (var vectors = new EmbeddedVectorStore(data))
+        {
+            Assert.True(vectors.Count(Set) > 0);
+        }
+
+        IngestionJob done;
+        using (var second = WorkerProcess.Start(data.Root))
+        {
+            done = await WaitForAsync(queue, job.Id, second, j => j.Status is JobStatus.Succeeded or JobStatus.Failed);
+            second.Kill();
+        }
+
+        Assert.Equal((JobStatus.Succeeded, 2, 1.0, null), (done.Status, done.Attempts, done.Progress, done.Error));
+        Assert.Equal(interrupted.Id, done.DocumentId);
+        var entry = new DocumentCatalog(data).Find(Set, interrupted.Id)!;
+        Assert.Equal(DocumentStatus.Ready, entry.Status);
+        Assert.InRange(partial, 1, entry.Chunks - 1);
+        using (var vectors = new EmbeddedVectorStore(data))
+        {
+            Assert.Equal(entry.Chunks, vectors.Count(Set));
+        }
+
+        Assert.Equal(entry.Chunks, CountKeywordChunks(data, entry.Id));
+        Assert.Empty(Directory.GetFiles(Path.Combine(data.Root, IngestionJobQueue.UploadsFolder)));
+    }
+
+    private static int CountKeywordChunks(DataDirectory data, string documentId)
+    {
+        using var connection = new SqliteConnection($"Data Source={data.DatabasePath}");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM keyword_chunks WHERE document_id = $id";
+        command.Parameters.AddWithValue("$id", documentId);
+        return Convert.ToInt32(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+    }
+
+    private static async Task<IngestionJob> WaitForAsync(
+        IngestionJobQueue queue, string id, WorkerProcess worker, Func<IngestionJob, bool> condition)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            var job = queue.Find(id)!;
+            if (condition(job))
+            {
+                return job;
+            }
+
+            if (worker.HasExited)
+            {
+                Assert.Fail($"the worker exited with {worker.ExitCode}; job {job}:\n{worker.Log}");
+            }
+
+            if (clock.Elapsed > TimeSpan.FromMinutes(3))
+            {
+                Assert.Fail($"timed out; job {job}:\n{worker.Log}");
+            }
+
+            await Task.Delay(20);
+        }
+    }
+
+    /// <summary><c>qwenrag worker</c> in its own process, its log (stderr) kept for failure messages.</summary>
+    private sealed class WorkerProcess : IDisposable
+    {
+        private readonly Process _process;
+        private readonly StringBuilder _log = new();
+
+        private WorkerProcess(Process process)
+        {
+            _process = process;
+        }
+
+        public bool HasExited => _process.HasExited;
+
+        public int ExitCode => _process.ExitCode;
+
+        public string Log
+        {
+            get
+            {
+                lock (_log)
+                {
+                    return _log.ToString();
+                }
+            }
+        }
+
+        public static WorkerProcess Start(string dataDirectory)
+        {
+            var start = new ProcessStartInfo("dotnet")
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                WorkingDirectory = dataDirectory,
+            };
+            foreach (var argument in new[] { Path.Combine(AppContext.BaseDirectory, "qwenrag.dll"), "worker", "--data", dataDirectory })
+            {
+                start.ArgumentList.Add(argument);
+            }
+
+            var worker = new WorkerProcess(new Process { StartInfo = start });
+            worker._process.OutputDataReceived += (_, line) => worker.Append(line.Data);
+            worker._process.ErrorDataReceived += (_, line) => worker.Append(line.Data);
+            worker._process.Start();
+            worker._process.BeginOutputReadLine();
+            worker._process.BeginErrorReadLine();
+            return worker;
+        }
+
+        public void Kill()
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+
+            _process.WaitForExit();
+        }
+
+        public void Dispose()
+        {
+            Kill();
+            _process.Dispose();
+        }
+
+        private void Append(string? line)
+        {
+            if (line is not null)
+            {
+                lock (_log)
+                {
+                    _log.AppendLine(line);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,330 @@
+using System.Diagnostics;
+using System.Text;
+using QwenRag.Core;
+using QwenRag.Hosting.Worker;
+using QwenRag.Ingestion.Extraction;
+using QwenRag.Ingestion.Jobs;
+using QwenRag.Tests;
+
+namespace QwenRag.Hosting.Tests;
+
+/// <summary>The durable queue on its own: real SQLite in a temporary data directory, no worker.</summary>
+public sealed class JobQueueTests : IDisposable
+{
+    private const string Set = "docs";
+    private const string Worker = "test-machine:1:aaaa";
+    private const long Limit = 1024 * 1024;
+    private static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
+
+    private readonly TemporaryDirectory _directory = new();
+    private readonly IngestionJobQueue _queue;
+
+    public JobQueueTests()
+    {
+        _queue = new IngestionJobQueue(new DataDirectory(_directory.Path));
+    }
+
+    private string Uploads => Path.Combine(_directory.Path, IngestionJobQueue.UploadsFolder);
+
+    public void Dispose() => _directory.Dispose();
+
+    [Fact]
+    public async Task Enqueue_Upload_QueuedWithStagedCopyAndFoundById()
+    {
+        var job = await EnqueueAsync("notes.md", "# Notes\n\nTide tables.", "text/markdown", ["harbour", "2024"]);
+
+        var found = _queue.Find(job.Id);
+        Assert.NotNull(found);
+        Assert.Equal(JobStatus.Queued, found.Status);
+        Assert.Equal((Set, "notes.md", "text/markdown"), (found.Set, found.DocumentName, found.ContentType));
+        Assert.Equal(["harbour", "2024"], found.Tags);
+        Assert.Equal((0.0, 0, null, null), (found.Progress, found.Attempts, found.Error, found.DocumentId));
+        Assert.Equal(job.CreatedAt, found.CreatedAt);
+        Assert.Equal("# Notes\n\nTide tables.", await File.ReadAllTextAsync(_queue.StagedFilePath(job.Id)));
+        Assert.Null(_queue.Find("0123456789abcdef0123456789abcdef"));
+        Assert.Null(_queue.Find("../../qwenrag.db"));
+    }
+
+    [Fact]
+    public async Task Enqueue_Upload_RaisesEnqueuedOnceTheJobIsStored()
+    {
+        var seen = new List<int>();
+        _queue.Enqueued += () => seen.Add(_queue.List().Count);
+
+        await EnqueueAsync("a.txt", "alpha");
+
+        Assert.Equal([1], seen);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Enqueue_OverSizeLimit_ThrowsTooLargeAndLeavesNothing(bool seekable)
+    {
+        var bytes = new byte[3000];
+        Stream content = seekable ? new MemoryStream(bytes) : new NonSeekableStream(bytes);
+
+        var error = await Assert.ThrowsAsync<DocumentRejectedException>(
+            () => _queue.EnqueueAsync(Set, "big.pdf", content, null, [], maxBytes: 1000));
+
+        Assert.Equal(DocumentRejectionReason.TooLarge, error.Reason);
+        Assert.StartsWith("big.pdf:", error.Message, StringComparison.Ordinal);
+        Assert.Empty(_queue.List());
+        Assert.Empty(Directory.GetFiles(Uploads));
+    }
+
+    [Fact]
+    public async Task Enqueue_PathTraversalName_StagedUnderJobIdOnlyAndNameCleaned()
+    {
+        var job = await EnqueueAsync("../../etc/passwd", "root:x:0:0");
+
+        Assert.Equal("passwd", job.DocumentName);
+        var staged = Assert.Single(Directory.GetFiles(Uploads));
+        Assert.Equal(Path.Combine(Uploads, job.Id + ".upload"), staged);
+        Assert.Equal(_queue.StagedFilePath(job.Id), staged);
+        Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(_directory.Path)!, "passwd", SearchOption.TopDirectoryOnly));
+        Assert.DoesNotContain(
+            Directory.GetFiles(_directory.Path, "*", SearchOption.AllDirectories),
+            path => path.Contains("passwd", StringComparison.Ordinal) || path.Contains("etc", StringComparison.Ordinal));
+        Assert.Throws<ArgumentException>(() => _queue.StagedFilePath("../../etc/passwd"));
+    }
+
+    [Fact]
+    public async Task Enqueue_InvalidSet_ThrowsAndLeavesNothing()
+    {
+        await Assert.ThrowsAsync<ArgumentException>(
+            () => _queue.EnqueueAsync("../sets", "a.txt", new MemoryStream([1, 2, 3]), null, [], Limit));
+
+        Assert.Empty(_queue.List());
+        Assert.Empty(Directory.GetFiles(Uploads));
+    }
+
+    [Fact]
+    public async Task List_BySetAndStatus_NewestFirst()
+    {
+        var first = await EnqueueAsync("1.txt", "one");
+        var second = await EnqueueAsync("2.txt", "two");
+        var other = await _queue.EnqueueAsync("other", "3.txt", Content("three"), null, [], Limit);
+        var claimed = _queue.TryClaim(Worker, Lease);
+
+        Assert.Equal([other.Id, second.Id, first.Id], _queue.List().Select(job => job.Id));
+        Assert.Equal([second.Id, first.Id], _queue.List(Set).Select(job => job.Id));
+        Assert.Equal([first.Id], _queue.List(status: JobStatus.Running).Select(job => job.Id));
+        Assert.Equal([second.Id], _queue.List(Set, JobStatus.Queued).Select(job => job.Id));
+        Assert.Equal([other.Id], _queue.List(limit: 1).Select(job => job.Id));
+        Assert.Equal(first.Id, claimed?.Id);
+    }
+
+    [Fact]
+    public async Task TryClaim_QueuedJobs_OldestFirstRunningWithOneAttempt()
+    {
+        var first = await EnqueueAsync("1.txt", "one");
+        var second = await EnqueueAsync("2.txt", "two");
+
+        var a = _queue.TryClaim(Worker, Lease);
+        var b = _queue.TryClaim("other:2:bbbb", Lease);
+        var none = _queue.TryClaim(Worker, Lease);
+
+        Assert.Equal(first.Id, a?.Id);
+        Assert.Equal(second.Id, b?.Id);
+        Assert.Null(none);
+        Assert.Equal((JobStatus.Running, 1), (a!.Status, a.Attempts));
+        Assert.Equal(JobStatus.Running, _queue.Find(second.Id)!.Status);
+        Assert.True(_queue.HasUnfinishedJobs());
+    }
+
+    [Fact]
+    public async Task Complete_HeldJob_SucceededWithDocumentIdAndStagedUploadDeleted()
+    {
+        var job = await EnqueueAndClaimAsync();
+
+        Assert.False(_queue.Complete(job.Id, "someone:9:else", "doc1"));
+        Assert.True(_queue.Complete(job.Id, Worker, "doc1"));
+
+        var done = _queue.Find(job.Id)!;
+        Assert.Equal((JobStatus.Succeeded, 1.0, "doc1", null), (done.Status, done.Progress, done.DocumentId, done.Error));
+        Assert.False(File.Exists(_queue.StagedFilePath(job.Id)));
+        Assert.False(_queue.HasUnfinishedJobs());
+        Assert.False(_queue.Fail(job.Id, Worker, "too late"));
+    }
+
+    [Fact]
+    public async Task Fail_HeldJob_FailedWithErrorAndStagedUploadKept()
+    {
+        var job = await EnqueueAndClaimAsync();
+
+        Assert.True(_queue.Fail(job.Id, Worker, "a.txt: the file is empty"));
+
+        var failed = _queue.Find(job.Id)!;
+        Assert.Equal((JobStatus.Failed, "a.txt: the file is empty"), (failed.Status, failed.Error));
+        Assert.True(File.Exists(_queue.StagedFilePath(job.Id)));
+    }
+
+    [Fact]
+    public async Task Retry_FailedJob_QueuedAgainWithErrorClearedAndAttemptsKept()
+    {
+        var job = await EnqueueAndClaimAsync();
+        _queue.Fail(job.Id, Worker, "broken");
+        var woken = 0;
+        _queue.Enqueued += () => woken++;
+
+        Assert.True(_queue.Retry(job.Id));
+
+        var queued = _queue.Find(job.Id)!;
+        Assert.Equal((JobStatus.Queued, null, 1), (queued.Status, queued.Error, queued.Attempts));
+        Assert.Equal(1, woken);
+        Assert.Equal(2, _queue.TryClaim(Worker, Lease)!.Attempts);
+    }
+
+    [Fact]
+    public async Task Retry_JobNotFailed_ReturnsFalse()
+    {
+        var running = await EnqueueAndClaimAsync();
+        var succeeded = await EnqueueAndClaimAsync();
+        _queue.Complete(succeeded.Id, Worker, "doc");
+        var queued = await EnqueueAsync("q.txt", "queued");
+
+        Assert.False(_queue.Retry(queued.Id));
+        Assert.False(_queue.Retry(running.Id));
+        Assert.False(_queue.Retry(succeeded.Id));
+        Assert.False(_queue.Retry("0123456789abcdef0123456789abcdef"));
+        Assert.False(_queue.Retry("not-a-job"));
+        Assert.Equal(JobStatus.Running, _queue.Find(running.Id)!.Status);
+    }
+
+    [Fact]
+    public async Task RenewLease_HeldJob_RecordsProgressUntilAnotherWorkerTakesItOver()
+    {
+        var job = await EnqueueAsync("a.txt", "alpha");
+        _queue.TryClaim(Worker, TimeSpan.FromMilliseconds(1));
+
+        Assert.True(_queue.RenewLease(job.Id, Worker, TimeSpan.FromMilliseconds(1), 0.4));
+        Assert.Equal(0.4, _queue.Find(job.Id)!.Progress);
+        await Task.Delay(20);
+        Assert.Single(_queue.RecoverAbandoned());
+        var takenOver = _queue.TryClaim("other:2:bbbb", Lease)!;
+
+        Assert.False(_queue.RenewLease(job.Id, Worker, Lease, 0.5));
+        Assert.False(_queue.Complete(job.Id, Worker, "doc"));
+        Assert.Equal((JobStatus.Running, 2, 0.0), (takenOver.Status, takenOver.Attempts, takenOver.Progress));
+        Assert.True(_queue.Complete(job.Id, "other:2:bbbb", "doc"));
+    }
+
+    [Fact]
+    public async Task RecoverAbandoned_LeaseExpired_QueuedAgain()
+    {
+        var expired = await EnqueueAsync("expired.txt", "one");
+        _queue.TryClaim(Worker, TimeSpan.FromMilliseconds(1));
+        var held = await EnqueueAsync("held.txt", "two");
+        _queue.TryClaim(Worker, Lease);
+        await Task.Delay(20);
+
+        var recovered = _queue.RecoverAbandoned();
+
+        Assert.Equal([expired.Id], recovered.Select(job => job.Id));
+        Assert.Equal((JobStatus.Queued, 1), (_queue.Find(expired.Id)!.Status, _queue.Find(expired.Id)!.Attempts));
+        Assert.Equal(JobStatus.Running, _queue.Find(held.Id)!.Status);
+        Assert.Equal(expired.Id, _queue.TryClaim(Worker, Lease)?.Id);
+    }
+
+    [Fact]
+    public async Task RecoverAbandoned_OwnerProcessDeadOnThisMachine_QueuedBeforeLeaseExpires()
+    {
+        using var alive = Process.Start(new ProcessStartInfo("sleep", "60") { RedirectStandardOutput = true })!;
+        int deadPid;
+        using (var finished = Process.Start(new ProcessStartInfo("true") { RedirectStandardOutput = true })!)
+        {
+            await finished.WaitForExitAsync();
+            deadPid = finished.Id;
+        }
+
+        try
+        {
+            var orphaned = await EnqueueAsync("orphaned.txt", "one");
+            _queue.TryClaim($"{Environment.MachineName}:{deadPid}:dead", Lease);
+            var living = await EnqueueAsync("living.txt", "two");
+            _queue.TryClaim($"{Environment.MachineName}:{alive.Id}:live", Lease);
+            var remote = await EnqueueAsync("remote.txt", "three");
+            _queue.TryClaim($"another-machine:{deadPid}:far", Lease);
+
+            var recovered = _queue.RecoverAbandoned(WorkerIdentity.IsDeadOnThisMachine);
+
+            Assert.Equal([orphaned.Id], recovered.Select(job => job.Id));
+            Assert.Equal(JobStatus.Queued, _queue.Find(orphaned.Id)!.Status);
+            Assert.Equal(JobStatus.Running, _queue.Find(living.Id)!.Status);
+            Assert.Equal(JobStatus.Running, _queue.Find(remote.Id)!.Status);
+        }
+        finally
+        {
+            alive.Kill();
+        }
+    }
+
+    [Fact]
+    public async Task RecoverAbandoned_StartedMaxAttemptsTimes_FailedInsteadOfQueued()
+    {
+        var job = await EnqueueAsync("poison.pdf", "%PDF");
+        for (var attempt = 1; attempt <= 3; attempt++)
+        {
+            _queue.TryClaim(Worker, TimeSpan.FromMilliseconds(1));
+            await Task.Delay(20);
+            _queue.RecoverAbandoned(maxAttempts: 3);
+        }
+
+        var failed = _queue.Find(job.Id)!;
+        Assert.Equal((JobStatus.Failed, 3), (failed.Status, failed.Attempts));
+        Assert.Contains("3 attempts", failed.Error, StringComparison.Ordinal);
+        Assert.True(_queue.Retry(job.Id));
+    }
+
+    [Fact]
+    public void WorkerIdentity_ToStringAndTryParse_RoundTrip()
+    {
+        var identity = WorkerIdentity.ForThisProcess();
+
+        Assert.Equal(identity, WorkerIdentity.TryParse(identity.ToString()));
+        Assert.Equal(new WorkerIdentity("host:with:colons", 42, "ab12"), WorkerIdentity.TryParse("host:with:colons:42:ab12"));
+        Assert.Null(WorkerIdentity.TryParse("no-pid"));
+        Assert.Null(WorkerIdentity.TryParse("host:x:ab12"));
+        Assert.False(WorkerIdentity.IsDeadOnThisMachine("garbage"));
+    }
+
+    [Fact]
+    public async Task PruneStagedUploads_OrphanAndExpiredFailedUploads_DeletedAndRetryRefused()
+    {
+        var failed = await EnqueueAndClaimAsync();
+        _queue.Fail(failed.Id, Worker, "broken");
+        var queued = await EnqueueAsync("queued.txt", "still wanted");
+        var orphan = Path.Combine(Uploads, Guid.NewGuid().ToString("N") + ".upload");
+        await File.WriteAllTextAsync(orphan, "staged, then the process died");
+
+        Assert.Equal(0, _queue.PruneStagedUploads(TimeSpan.FromDays(7), TimeSpan.FromHours(1)));
+        Assert.Equal(2, _queue.PruneStagedUploads(TimeSpan.Zero, TimeSpan.Zero));
+
+        Assert.False(File.Exists(orphan));
+        Assert.False(File.Exists(_queue.StagedFilePath(failed.Id)));
+        Assert.True(File.Exists(_queue.StagedFilePath(queued.Id)));
+        Assert.False(_queue.Retry(failed.Id));
+    }
+
+    private async Task<IngestionJob> EnqueueAndClaimAsync()
+    {
+        var job = await EnqueueAsync("a.txt", "alpha");
+        var claimed = _queue.TryClaim(Worker, Lease);
+        Assert.Equal(job.Id, claimed?.Id);
+        return claimed!;
+    }
+
+    private Task<IngestionJob> EnqueueAsync(string name, string text, string? contentType = null, string[]? tags = null) =>
+        _queue.EnqueueAsync(Set, name, Content(text), contentType, tags ?? [], Limit);
+
+    private static MemoryStream Content(string text) => new(Encoding.UTF8.GetBytes(text));
+
+    /// <summary>An upload whose length is not known in advance, like a request body.</summary>
+    private sealed class NonSeekableStream(byte[] bytes) : MemoryStream(bytes)
+    {
+        public override bool CanSeek => false;
+
+        public override long Length => throw new NotSupportedException();
+    }
+}
