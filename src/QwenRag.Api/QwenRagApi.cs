@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using QwenRag.Api.Auth;
 using QwenRag.Api.Endpoints;
+using QwenRag.Api.Problems;
 using Scalar.AspNetCore;
 
 namespace QwenRag.Api;
@@ -42,7 +43,7 @@ public static class QwenRagApi
     public static WebApplication MapQwenRagApi(this WebApplication app)
     {
         app.UseExceptionHandler();
-        app.UseStatusCodePages();
+        app.UseStatusCodePages(context => ProblemResponses.WriteStatusAsync(context.HttpContext));
         app.UseAuthentication();
         app.UseAuthorization();
 

@@ -62,6 +62,14 @@ public sealed class AskStreamingTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task AskStream_NoKey_UnauthorizedProblem()
+    {
+        using var response = await SendStreamingAsync(ApiFixture.DocsSet, new { question = AskTests.Question }, fixture.Anonymous);
+
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
     public async Task AskStream_ClientDisconnects_ServerKeepsServing()
     {
         // No draining: disposing a half-read response closes its connection instead of reading the rest.

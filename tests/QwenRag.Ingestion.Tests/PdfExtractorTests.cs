@@ -52,6 +52,20 @@ public sealed class PdfExtractorTests
     }
 
     [Fact]
+    public void Extract_JustifiedLineWithoutSpaceGlyphs_SplitIntoWords()
+    {
+        var document = TestCorpus.ExtractPdf("yarn.pdf");
+
+        Assert.Contains("We introduce a new base", document.Sections[13].Text);
+        // Content-order extraction leaves 7 such lines in this paper; the one on page 5 has no gaps between its
+        // glyphs at all, so no word extractor can split it.
+        var glued = document.Sections
+            .SelectMany(section => section.Text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries))
+            .Count(token => token.Length >= 25 && token.All(char.IsLetter));
+        Assert.True(glued <= 1, $"{glued} tokens of 25+ letters suggest glued words");
+    }
+
+    [Fact]
     public void Extract_HyphenatedLineEnd_WordRejoined()
     {
         var amsldoc = TestCorpus.ExtractPdf("amsldoc.pdf");

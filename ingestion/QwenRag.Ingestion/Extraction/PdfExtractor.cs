@@ -1,5 +1,6 @@
 using UglyToad.PdfPig;
 using UglyToad.PdfPig.DocumentLayoutAnalysis.TextExtractor;
+using UglyToad.PdfPig.DocumentLayoutAnalysis.WordExtractor;
 using UglyToad.PdfPig.Exceptions;
 
 namespace QwenRag.Ingestion.Extraction;
@@ -26,7 +27,14 @@ public sealed class PdfExtractor : IDocumentExtractor
             using var document = PdfDocument.Open(bytes);
             for (var number = 1; number <= document.NumberOfPages; number++)
             {
-                var text = PdfPageText.Clean(ContentOrderTextExtractor.GetText(document.GetPage(number), LayoutOptions));
+                var page = document.GetPage(number);
+                var raw = ContentOrderTextExtractor.GetText(page, LayoutOptions);
+                if (GluedWords.HasCandidates(raw))
+                {
+                    raw = GluedWords.Split(raw, [.. page.GetWords(NearestNeighbourWordExtractor.Instance).Select(word => word.Text)]);
+                }
+
+                var text = PdfPageText.Clean(raw);
                 if (text.Length > 0)
                 {
                     sections.Add(new ExtractedSection(number, text));

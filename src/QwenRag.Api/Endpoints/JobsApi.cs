@@ -5,7 +5,6 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using QwenRag.Api.Auth;
 using QwenRag.Api.Features.Jobs;
-using QwenRag.Ingestion.Jobs;
 
 namespace QwenRag.Api.Endpoints;
 
@@ -50,7 +49,7 @@ public static class JobsApi
     }
 
     private static async Task<IResult> ListAsync(
-        ClaimsPrincipal user, IMediator mediator, CancellationToken cancellationToken, string? set = null, JobStatus? status = null, int limit = 100)
+        ClaimsPrincipal user, IMediator mediator, CancellationToken cancellationToken, string? set = null, string? status = null, int limit = 100)
     {
         if (set is not null && !user.CanAccessSet(set))
         {

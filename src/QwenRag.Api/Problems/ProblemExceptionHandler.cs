@@ -9,7 +9,7 @@ using QwenRag.Ingestion.Extraction;
 namespace QwenRag.Api.Problems;
 
 /// <summary>Turns the failures callers can cause into RFC 7807 problem documents with the right status.</summary>
-public sealed class ProblemExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
+public sealed class ProblemExceptionHandler : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
@@ -42,12 +42,8 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems) : I
         }
 
         httpContext.Response.StatusCode = problem.Status!.Value;
-        return await problems.TryWriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = httpContext,
-            ProblemDetails = problem,
-            Exception = exception,
-        });
+        await ProblemResponses.WriteAsync(httpContext, problem);
+        return true;
     }
 
     private static ProblemDetails Problem(int status, string title, string detail) =>

@@ -43,6 +43,10 @@ internal static class WorkerCommand
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
+            // The host handles Ctrl+C and SIGTERM itself and waits for the job in hand to stop (a batch being embedded
+            // takes seconds); System.CommandLine's handler would end the process 2 s after the signal. Set before the
+            // first await, which is when System.CommandLine reads it.
+            parse.InvocationConfiguration.ProcessTerminationTimeout = null;
             var data = DataDirectory.Resolve(parse.GetValue(CliOptions.Data));
             var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [] });
             builder.Logging.ClearProviders()

@@ -2,7 +2,10 @@ using System.Diagnostics;
 
 namespace QwenRag.Cli.HttpBench;
 
-/// <summary>Closed-loop load: a fixed number of clients, each sending its next request as soon as the last one answered.</summary>
+/// <summary>
+/// Closed-loop load: a fixed number of clients, each sending its next request as soon as the last one answered
+/// (at least one each), until the duration is over.
+/// </summary>
 internal static class HttpLoad
 {
     public static async Task<HttpLoadResult> RunAsync(
@@ -22,7 +25,7 @@ internal static class HttpLoad
             async () =>
             {
                 var mine = latencies[loop] = [];
-                while (phase.Elapsed < duration)
+                do
                 {
                     using var request = createRequest(Interlocked.Increment(ref next));
                     var start = Stopwatch.GetTimestamp();
@@ -38,6 +41,7 @@ internal static class HttpLoad
                         Interlocked.CompareExchange(ref firstError, error, null);
                     }
                 }
+                while (phase.Elapsed < duration);
             },
             cancellationToken));
         await Task.WhenAll(loops);
