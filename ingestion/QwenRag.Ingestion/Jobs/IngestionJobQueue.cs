@@ -464,7 +464,8 @@ public sealed class IngestionJobQueue
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
         using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA busy_timeout = 30000";
+        // FULL: a job that was answered with 202 survives a power cut, not only a process crash.
+        command.CommandText = "PRAGMA busy_timeout = 30000; PRAGMA synchronous = FULL;";
         command.ExecuteNonQuery();
         return connection;
     }

@@ -29,4 +29,7 @@ public sealed record ExtractiveAnswererOptions
 
     /// <summary>Sentences after the best one must score at least this share of its score.</summary>
     public double RelativeThreshold { get; init; } = 0.8;
+
+    /// <summary>Candidate sentences embedded per answer, the best by word overlap; the rest are not scored.</summary>
+    public int MaxEmbeddedSentences { get; init; } = 40;
 }
