@@ -16,6 +16,7 @@ public static class QwenRagCommand
         root.Subcommands.Add(DocumentsCommand.Create());
         root.Subcommands.Add(ReindexCommand.Create());
         root.Subcommands.Add(ServeCommand.Create());
+        root.Subcommands.Add(WorkerCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         return root;
     }

@@ -16,6 +16,8 @@ internal static class ServeCommand
         var command = new Command("serve", "Run the REST API and the ingestion worker over the data directory") { urls };
         command.SetAction(async (parse, cancellationToken) =>
         {
+            // The host stops gracefully on Ctrl+C/SIGTERM; System.CommandLine would otherwise end the process 2 s in.
+            parse.InvocationConfiguration.ProcessTerminationTimeout = null;
             var data = DataDirectory.Resolve(parse.GetValue(CliOptions.Data));
             var args = new List<string> { "--QwenRag:DataDirectory", data.Root };
             if (parse.GetValue(urls) is { Length: > 0 } listen)
