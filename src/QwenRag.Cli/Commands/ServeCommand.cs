@@ -40,6 +40,10 @@ internal static class ServeCommand
             {
                 return CommandErrors.Report(ex.Message);
             }
+            catch (ArgumentException ex)
+            {
+                return CommandErrors.Report($"invalid configuration: {ex.Message}");
+            }
         });
         return command;
     }
