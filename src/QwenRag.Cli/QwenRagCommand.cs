@@ -17,6 +17,7 @@ public static class QwenRagCommand
         root.Subcommands.Add(ReindexCommand.Create());
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(WorkerCommand.Create());
+        root.Subcommands.Add(ModelCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         return root;
     }

@@ -175,6 +175,180 @@ public sealed class VectorStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task SearchAsync_UpsertThroughOtherStore_FindsNewChunks()
+    {
+        using var writer = Open();
+        using var reader = Open();
+        await writer.UpsertAsync([Chunk("a", "s", "d1", [1, 0, 0])]);
+        Assert.Equal(["a"], (await reader.SearchAsync(new float[] { 1, 0, 0 }, 5, new SearchFilter("s"))).Select(h => h.Chunk.Id));
+
+        await writer.UpsertAsync([Chunk("b", "s", "d2", [0, 1, 0]), Chunk("a", "s", "d1", [0, 0, 1], text: "new text")]);
+
+        var hits = await reader.SearchAsync(new float[] { 0, 1, 0 }, 5, new SearchFilter("s"));
+        Assert.Equal(["b", "a"], hits.Select(h => h.Chunk.Id));
+        Assert.Equal(2, reader.Count("s"));
+        Assert.Equal("new text", (await reader.SearchAsync(new float[] { 0, 0, 1 }, 1, new SearchFilter("s")))[0].Chunk.Text);
+    }
+
+    [Fact]
+    public async Task SearchAsync_DeletesThroughOtherStore_Disappear()
+    {
+        using var writer = Open();
+        await writer.UpsertAsync([Chunk("a", "s", "d1", [1, 0, 0]), Chunk("b", "s", "d2", [0.9f, 0.1f, 0]), Chunk("c", "t", "d1", [1, 0, 0])]);
+        using var reader = Open();
+
+        await writer.DeleteDocumentAsync("s", "d1");
+        await writer.DeleteSetAsync("t");
+
+        Assert.Equal(["b"], (await reader.SearchAsync(new float[] { 1, 0, 0 }, 5, new SearchFilter("s"))).Select(h => h.Chunk.Id));
+        Assert.Empty(await reader.SearchAsync(new float[] { 1, 0, 0 }, 5, new SearchFilter("t")));
+        Assert.Equal(0, reader.Count("t"));
+        Assert.DoesNotContain("t", reader.Sets);
+    }
+
+    [Fact]
+    public async Task SearchAsync_SetCreatedThroughOtherStore_IsSearchable()
+    {
+        using var writer = Open();
+        using var reader = Open();
+        Assert.Empty(await reader.SearchAsync(new float[] { 1, 0, 0 }, 5, new SearchFilter("new")));
+
+        await writer.UpsertAsync([Chunk("a", "new", "d1", [1, 0, 0], tags: ["x"])]);
+
+        var hits = await reader.SearchAsync(new float[] { 1, 0, 0 }, 5, new SearchFilter("new") { Tags = ["x"] });
+        Assert.Equal("a", Assert.Single(hits).Chunk.Id);
+        Assert.Contains("new", reader.Sets);
+    }
+
+    [Fact]
+    public async Task SearchAsync_SetDeletedAndRecreatedThroughOtherStore_SeesNewContents()
+    {
+        using var writer = Open();
+        await writer.UpsertAsync([Chunk("a", "s", "d1", [1, 0, 0])]);
+        using var reader = Open();
+
+        // Same number of writes after the delete as before it: generations must not repeat.
+        await writer.DeleteSetAsync("s");
+        await writer.UpsertAsync([Chunk("b", "s", "d1", [1, 0, 0])]);
+
+        Assert.Equal(["b"], (await reader.SearchAsync(new float[] { 1, 0, 0 }, 5, new SearchFilter("s"))).Select(h => h.Chunk.Id));
+    }
+
+    [Fact]
+    public async Task UpsertAsync_ChunkMovedThroughOtherStore_LeavesOldSetThere()
+    {
+        using var writer = Open();
+        using var reader = Open();
+        await reader.UpsertAsync([Chunk("a", "s", "d1", [1, 0, 0])]);
+
+        // The writer has never read set s, yet its move must still reach the reader's copy of s.
+        await writer.UpsertAsync([Chunk("a", "t", "d1", [1, 0, 0])]);
+
+        Assert.Empty(await reader.SearchAsync(new float[] { 1, 0, 0 }, 5, new SearchFilter("s")));
+        Assert.Equal("a", Assert.Single(await reader.SearchAsync(new float[] { 1, 0, 0 }, 5, new SearchFilter("t"))).Chunk.Id);
+    }
+
+    [Fact]
+    public async Task UpsertAsync_AfterOtherStoreWrote_KeepsBothWrites()
+    {
+        using var first = Open();
+        using var second = Open();
+        await first.UpsertAsync([Chunk("a", "s", "d1", [1, 0, 0])]);
+        await second.UpsertAsync([Chunk("b", "s", "d1", [0, 1, 0])]);
+
+        // The second store wrote without having read the first one's chunk; its copy of s must have both.
+        var reloads = second.Reloads;
+        Assert.Equal(2, second.Count("s"));
+        Assert.Equal(reloads, second.Reloads);
+    }
+
+    [Fact]
+    public async Task SearchAsync_AfterOwnWrites_DoesNotReload()
+    {
+        using var other = Open();
+        using var store = Open();
+        var reloads = store.Reloads;
+
+        await store.UpsertAsync([Chunk("a", "s", "d1", [1, 0, 0]), Chunk("b", "s", "d2", [0, 1, 0])]);
+        await store.SearchAsync(new float[] { 1, 0, 0 }, 5, new SearchFilter("s"));
+        await store.UpsertAsync([Chunk("a", "s", "d1", [0, 0, 1])]);
+        await store.DeleteDocumentAsync("s", "d2");
+        await store.DeleteDocumentAsync("unknown", "d1");
+        await store.DeleteSetAsync("gone");
+        var hits = await store.SearchAsync(new float[] { 0, 0, 1 }, 5, new SearchFilter("s"));
+        Assert.Empty(await store.SearchAsync(new float[] { 1, 0, 0 }, 5, new SearchFilter("unknown")));
+        Assert.Empty(await store.SearchAsync(new float[] { 1, 0, 0 }, 5, new SearchFilter("gone")));
+        Assert.Equal(1, store.Count("s"));
+        Assert.Equal(reloads, store.Reloads);
+        Assert.Equal("a", Assert.Single(hits).Chunk.Id);
+
+        // Another store's write is a reason to reload, once.
+        await other.UpsertAsync([Chunk("c", "s", "d3", [1, 0, 0])]);
+        Assert.Equal(2, store.Count("s"));
+        Assert.Equal(2, store.Count("s"));
+        Assert.Equal(reloads + 1, store.Reloads);
+    }
+
+    [Fact]
+    public async Task SearchAsync_ApproximateIndexChangedThroughOtherStore_ReusesIndexFile()
+    {
+        var vectors = ClusteredVectors.Generate(1300, 64, 10, seed: 11);
+        var options = new EmbeddedVectorStoreOptions { AnnThreshold = 1000 };
+        using var writer = Open(options);
+        using var reader = Open(options);
+
+        await writer.UpsertAsync(vectors[..1200].Select((v, i) => Chunk($"c{i}", "s", $"d{i % 10}", v)).ToList());
+        var indexFile = Assert.Single(Directory.GetFiles(_directory, "*.ivf"));
+        var written = File.GetLastWriteTimeUtc(indexFile);
+
+        var hits = reader.Search(vectors[5], 5, new SearchFilter("s"), out var usedAnn);
+
+        Assert.True(usedAnn);
+        Assert.Equal("c5", hits[0].Chunk.Id);
+        Assert.Equal(written, File.GetLastWriteTimeUtc(indexFile));
+
+        // A delete does not rewrite the file, so the reader's reload retrains, as opening would.
+        await writer.DeleteDocumentAsync("s", "d5");
+        hits = reader.Search(vectors[6], 5, new SearchFilter("s"), out usedAnn);
+        Assert.True(usedAnn);
+        Assert.Equal("c6", hits[0].Chunk.Id);
+        Assert.Equal(1080, reader.Count("s"));
+    }
+
+    [Fact]
+    public async Task SearchAsync_WhileOtherStoreWrites_NeverThrows()
+    {
+        var vectors = ClusteredVectors.Generate(3000, 64, 10, seed: 13);
+        var options = new EmbeddedVectorStoreOptions { AnnThreshold = 1000 };
+        using var writer = Open(options);
+        using var reader = Open(options);
+        await writer.UpsertAsync(vectors[..200].Select((v, i) => Chunk($"c{i}", "s", "d", v)).ToList());
+
+        // Loaded first: a search that finds a reload under way searches the copy it has, and here that must not be none.
+        Assert.Equal(200, reader.Count("s"));
+        var writing = Task.Run(async () =>
+        {
+            for (var start = 200; start < vectors.Length; start += 200)
+            {
+                await writer.UpsertAsync(vectors[start..(start + 200)].Select((v, i) => Chunk($"c{start + i}", "s", $"d{i % 3}", v)).ToList());
+                await writer.DeleteDocumentAsync("s", "d2");
+            }
+        });
+        var searching = Enumerable.Range(0, 2).Select(r => Task.Run(async () =>
+        {
+            var searches = 0;
+            while (!writing.IsCompleted || searches < 10)
+            {
+                Assert.NotEmpty(await reader.SearchAsync(vectors[searches % 200], 5, new SearchFilter("s")));
+                searches++;
+            }
+        })).ToArray();
+
+        await Task.WhenAll([writing, .. searching]);
+        Assert.Equal(writer.Count("s"), reader.Count("s"));
+    }
+
+    [Fact]
     public async Task UpsertAsync_WrongDimensions_Throws()
     {
         using var store = Open();

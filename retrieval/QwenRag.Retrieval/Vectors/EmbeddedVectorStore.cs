@@ -10,6 +10,9 @@ namespace QwenRag.Retrieval.Vectors;
 /// unit vectors), sets of <see cref="EmbeddedVectorStoreOptions.AnnThreshold"/> chunks or more through an IVF
 /// index saved as <c>vectors/{set-hash}.ivf</c>. Chunk text is read back from SQLite for the hits only.
 /// Searches run concurrently with each other and with writes; writes are serialised.
+/// Several processes may share the directory (say <c>qwenrag serve</c> and a worker): before searching a set,
+/// the store compares the set's generation in SQLite with its own and reloads the set if another process has
+/// changed it.
 /// </summary>
 public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
 {
@@ -18,7 +21,10 @@ public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
     private readonly string _directory;
     private readonly EmbeddedVectorStoreOptions _options;
     private readonly VectorDatabase _database;
-    private readonly Dictionary<string, VectorSet> _sets;
+    private readonly Dictionary<string, VectorSet> _sets = new(StringComparer.Ordinal);
+
+    // Generations of sets known to hold no vectors (deleted or emptied), so that they are not reloaded every search.
+    private readonly Dictionary<string, long> _absent = new(StringComparer.Ordinal);
     private readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.NoRecursion);
     private readonly SemaphoreSlim _writeGate = new(1, 1);
     private bool _disposed;
@@ -36,22 +42,30 @@ public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
         _directory = Path.GetFullPath(directory);
         Directory.CreateDirectory(_directory);
         _database = new VectorDatabase(Path.Combine(_directory, DatabaseFileName));
-        _sets = _database.Load();
-        foreach (var set in _sets.Values)
+        foreach (var name in _database.SetNames())
         {
-            set.Ivf = IvfFile.TryRead(IvfPath(set.Name), set);
-            RefreshIndex(set, save: true);
+            Reload(name);
         }
     }
 
     public IReadOnlyCollection<string> Sets => Read(() => _sets.Keys.ToArray());
 
     /// <summary>Chunks stored in <paramref name="set"/>.</summary>
-    public int Count(string set) => Read(() => _sets.TryGetValue(set, out var s) ? s.Count : 0);
+    public int Count(string set)
+    {
+        Refresh(set);
+        return Read(() => _sets.TryGetValue(set, out var s) ? s.Count : 0);
+    }
 
     /// <summary>Whether searches of <paramref name="set"/> go through the approximate index.</summary>
-    public bool UsesApproximateIndex(string set) =>
-        Read(() => _sets.TryGetValue(set, out var s) && s.Ivf is not null && s.Count >= _options.AnnThreshold);
+    public bool UsesApproximateIndex(string set)
+    {
+        Refresh(set);
+        return Read(() => _sets.TryGetValue(set, out var s) && s.Ivf is not null && s.Count >= _options.AnnThreshold);
+    }
+
+    /// <summary>Sets loaded from SQLite, at open and since (another process changed them).</summary>
+    internal int Reloads { get; private set; }
 
     public async Task UpsertAsync(IReadOnlyList<ChunkVector> chunks, CancellationToken cancellationToken = default)
     {
@@ -72,8 +86,10 @@ public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
             var moved = chunks
                 .SelectMany(c => _sets.Values.Where(s => s.Name != c.Chunk.Set && s.Contains(c.Chunk.Id)).Select(s => (s, c.Chunk.Id)))
                 .ToList();
-            var (rowIds, generations) = _database.Upsert(chunks, vectors, moved.Select(m => m.s.Name));
+            var (rowIds, generations) = _database.Upsert(chunks, vectors);
 
+            // A set another process has changed since this one read it would miss that change: reload it instead.
+            var stale = generations.Where(g => g.Value != KnownGeneration(g.Key) + 1).Select(g => g.Key).ToList();
             _lock.EnterWriteLock();
             try
             {
@@ -88,6 +104,7 @@ public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
                     if (!_sets.TryGetValue(chunk.Set, out var set))
                     {
                         _sets[chunk.Set] = set = new VectorSet(chunk.Set, vectors[i].Length);
+                        _absent.Remove(chunk.Set);
                     }
 
                     set.Upsert(rowIds[i], chunk.Id, chunk.DocumentId, chunk.Tags, vectors[i]);
@@ -95,7 +112,10 @@ public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
 
                 foreach (var (name, generation) in generations)
                 {
-                    _sets[name].Generation = generation;
+                    if (_sets.TryGetValue(name, out var set))
+                    {
+                        set.Generation = generation;
+                    }
                 }
             }
             finally
@@ -105,7 +125,14 @@ public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
 
             foreach (var name in generations.Keys)
             {
-                RefreshIndex(_sets[name], save: true);
+                if (stale.Contains(name))
+                {
+                    Reload(name);
+                }
+                else if (_sets.TryGetValue(name, out var set))
+                {
+                    RefreshIndex(set, save: true);
+                }
             }
         }
         finally
@@ -120,8 +147,18 @@ public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
         try
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+            var expected = KnownGeneration(set) + 1;
             var generation = _database.DeleteDocument(set, documentId);
-            if (_sets.TryGetValue(set, out var vectors))
+            if (generation != expected)
+            {
+                // Another process changed the set since this one read it.
+                Reload(set);
+            }
+            else if (!_sets.TryGetValue(set, out var vectors))
+            {
+                Write(() => _absent[set] = generation);
+            }
+            else
             {
                 Write(() =>
                 {
@@ -143,8 +180,12 @@ public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
         try
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            _database.DeleteSet(set);
-            Write(() => _sets.Remove(set));
+            var generation = _database.DeleteSet(set);
+            Write(() =>
+            {
+                _sets.Remove(set);
+                _absent[set] = generation;
+            });
             File.Delete(IvfPath(set));
         }
         finally
@@ -193,6 +234,7 @@ public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
     /// <summary>The search, also telling whether the approximate index answered it.</summary>
     internal IReadOnlyList<ScoredChunk> Search(ReadOnlySpan<float> query, int top, SearchFilter filter, out bool usedApproximateIndex)
     {
+        Refresh(filter.Set);
         var unit = VectorMath.Normalized(query);
         List<(long RowId, float Score)> hits;
         _lock.EnterReadLock();
@@ -219,6 +261,68 @@ public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
             .Select(h => new ScoredChunk(chunks[h.RowId], h.Score))
             .ToList();
     }
+
+    /// <summary>
+    /// Reloads <paramref name="set"/> if another process has changed it since this store last read or wrote it.
+    /// Skipped while this store is writing or another search is reloading (the gate is taken): rather than wait,
+    /// that search sees the copy in memory, a moment old (none yet, for a set just created elsewhere), and a
+    /// later one catches up.
+    /// </summary>
+    private void Refresh(string set)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_database.Generation(set) == Read(() => KnownGeneration(set)) || !_writeGate.Wait(0))
+        {
+            return;
+        }
+
+        try
+        {
+            // Asked again under the gate: a write of this store's own may have committed meanwhile.
+            if (!_disposed && _database.Generation(set) != KnownGeneration(set))
+            {
+                Reload(set);
+            }
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Replaces the copy of <paramref name="name"/> in memory with what SQLite holds, as opening the store does:
+    /// rows, generation, and the IVF index from its file if that is of the same generation, else retrained.
+    /// Called with the write gate held (or from the constructor); searches use the old copy until the swap.
+    /// </summary>
+    private void Reload(string name)
+    {
+        var (set, generation) = _database.LoadSet(name);
+        if (set is not null)
+        {
+            set.Ivf = IvfFile.TryRead(IvfPath(name), set);
+            RefreshIndex(set, save: true);
+        }
+
+        Write(() =>
+        {
+            if (set is null)
+            {
+                _sets.Remove(name);
+                _absent[name] = generation;
+            }
+            else
+            {
+                _sets[name] = set;
+                _absent.Remove(name);
+            }
+        });
+        Reloads++;
+    }
+
+    /// <summary>The generation the copy in memory reflects (0: never seen). Under a lock or the write gate.</summary>
+    private long KnownGeneration(string set) =>
+        _sets.TryGetValue(set, out var vectors) ? vectors.Generation : _absent.GetValueOrDefault(set);
 
     private void Validate(IReadOnlyList<ChunkVector> chunks, float[][] vectors)
     {

@@ -13,7 +13,8 @@ internal static class IvfFile
     public static void Write(string path, VectorSet set, IvfIndex ivf)
     {
         var rows = Enumerable.Range(0, set.Count).OrderBy(r => set.RowIds[r]).ToArray();
-        var temporary = path + ".tmp";
+        // Unique per writer: another process sharing the directory may be saving the same set's index.
+        var temporary = $"{path}.{Guid.NewGuid():N}.tmp";
         using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
         using (var writer = new BinaryWriter(stream))
         {

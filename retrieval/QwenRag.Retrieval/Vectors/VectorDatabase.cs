@@ -7,8 +7,9 @@ namespace QwenRag.Retrieval.Vectors;
 
 /// <summary>
 /// The durable half of the embedded store: one SQLite file (WAL) with every chunk, its payload and its vector
-/// as float32 bytes, plus a generation number per set. Each write is one transaction, so a process killed
-/// mid-upsert leaves either all or none of a batch. Writes must be serialised by the caller; reads may run
+/// as float32 bytes, plus a generation number per set that every write bumps in its transaction (how a store
+/// notices another process's writes). Each write is one transaction, so a process killed mid-upsert leaves
+/// either all or none of a batch. Writes must be serialised by the caller; reads may run
 /// concurrently (each on its own pooled connection).
 /// </summary>
 internal sealed class VectorDatabase : IDisposable
@@ -45,54 +46,80 @@ internal sealed class VectorDatabase : IDisposable
             """);
     }
 
-    /// <summary>Every stored vector, set by set in row-id order, with the sets' generations.</summary>
-    public Dictionary<string, VectorSet> Load()
+    /// <summary>Every set with a generation (sets deleted since keep theirs, so a re-created set never repeats one).</summary>
+    public List<string> SetNames()
     {
-        var sets = new Dictionary<string, VectorSet>(StringComparer.Ordinal);
+        var names = new List<string>();
         using var command = _writer.CreateCommand();
-        command.CommandText = "SELECT id, chunk_id, set_name, document_id, tags, vector FROM chunks ORDER BY id";
+        command.CommandText = "SELECT set_name FROM sets";
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            names.Add(reader.GetString(0));
+        }
+
+        return names;
+    }
+
+    /// <summary>
+    /// One set's vectors in row-id order and its generation, read in one snapshot (null when it holds none).
+    /// Uses the writer connection: the caller holds the store's write gate.
+    /// </summary>
+    public (VectorSet? Set, long Generation) LoadSet(string name)
+    {
+        using var transaction = _writer.BeginTransaction(deferred: true);
+        using var command = _writer.CreateCommand();
+        command.Transaction = transaction;
+        command.Parameters.AddWithValue("$set", name);
+        command.CommandText = "SELECT generation FROM sets WHERE set_name = $set";
+        var generation = command.ExecuteScalar() is long stored ? stored : 0;
+        command.CommandText = "SELECT id, chunk_id, document_id, tags, vector FROM chunks WHERE set_name = $set ORDER BY id";
+        VectorSet? set = null;
         using (var reader = command.ExecuteReader())
         {
             var bytes = Array.Empty<byte>();
             while (reader.Read())
             {
-                var setName = reader.GetString(2);
-                var length = (int)reader.GetBytes(5, 0, null, 0, 0);
+                var length = (int)reader.GetBytes(4, 0, null, 0, 0);
                 if (bytes.Length < length)
                 {
                     bytes = new byte[length];
                 }
 
-                reader.GetBytes(5, 0, bytes, 0, length);
+                reader.GetBytes(4, 0, bytes, 0, length);
                 var vector = MemoryMarshal.Cast<byte, float>(bytes.AsSpan(0, length));
-                if (!sets.TryGetValue(setName, out var set))
-                {
-                    sets[setName] = set = new VectorSet(setName, vector.Length);
-                }
-
-                set.Upsert(reader.GetInt64(0), reader.GetString(1), reader.GetString(3), ReadTags(reader.GetString(4)), vector);
+                set ??= new VectorSet(name, vector.Length) { Generation = generation };
+                set.Upsert(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), ReadTags(reader.GetString(3)), vector);
             }
         }
 
-        command.CommandText = "SELECT set_name, generation FROM sets";
-        using var generations = command.ExecuteReader();
-        while (generations.Read())
-        {
-            if (sets.TryGetValue(generations.GetString(0), out var set))
-            {
-                set.Generation = generations.GetInt64(1);
-            }
-        }
+        transaction.Commit();
+        return (set, generation);
+    }
 
-        return sets;
+    /// <summary>The set's generation as committed (0: never written). One primary-key lookup on a pooled connection.</summary>
+    public long Generation(string set)
+    {
+        using var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT generation FROM sets WHERE set_name = $set";
+        command.Parameters.AddWithValue("$set", set);
+        return command.ExecuteScalar() is long generation ? generation : 0;
     }
 
     /// <summary>Writes the chunks (replacing any with the same id) in one transaction.</summary>
-    /// <returns>Each chunk's row id, and the new generation of every set touched (including <paramref name="alsoTouched"/>).</returns>
-    public (long[] RowIds, Dictionary<string, long> Generations) Upsert(
-        IReadOnlyList<ChunkVector> chunks, IReadOnlyList<float[]> vectors, IEnumerable<string> alsoTouched)
+    /// <returns>
+    /// Each chunk's row id, and the new generation of every set touched: the chunks' sets and any set a chunk moved
+    /// out of (found here, not in memory, so another process's copy of that set notices too).
+    /// </returns>
+    public (long[] RowIds, Dictionary<string, long> Generations) Upsert(IReadOnlyList<ChunkVector> chunks, IReadOnlyList<float[]> vectors)
     {
         using var transaction = _writer.BeginTransaction();
+        using var previous = _writer.CreateCommand();
+        previous.Transaction = transaction;
+        previous.CommandText = "SELECT set_name FROM chunks WHERE chunk_id = $chunk";
+        var previousChunk = previous.Parameters.Add(new SqliteParameter { ParameterName = "$chunk" });
         using var command = _writer.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = """
@@ -109,9 +136,17 @@ internal sealed class VectorDatabase : IDisposable
             .ToArray();
         command.Prepare();
         var rowIds = new long[chunks.Count];
+        var touched = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < chunks.Count; i++)
         {
             var chunk = chunks[i].Chunk;
+            previousChunk.Value = chunk.Id;
+            if (previous.ExecuteScalar() is string previousSet)
+            {
+                touched.Add(previousSet);
+            }
+
+            touched.Add(chunk.Set);
             parameters[0].Value = chunk.Id;
             parameters[1].Value = chunk.Set;
             parameters[2].Value = chunk.DocumentId;
@@ -125,7 +160,7 @@ internal sealed class VectorDatabase : IDisposable
             rowIds[i] = (long)command.ExecuteScalar()!;
         }
 
-        var generations = BumpGenerations(transaction, chunks.Select(c => c.Chunk.Set).Concat(alsoTouched));
+        var generations = BumpGenerations(transaction, touched);
         transaction.Commit();
         return (rowIds, generations);
     }
@@ -144,15 +179,18 @@ internal sealed class VectorDatabase : IDisposable
         return generation;
     }
 
-    public void DeleteSet(string set)
+    /// <summary>Deletes the set's chunks; its generation row stays (bumped), so a set re-created later never repeats a generation.</summary>
+    public long DeleteSet(string set)
     {
         using var transaction = _writer.BeginTransaction();
         using var command = _writer.CreateCommand();
         command.Transaction = transaction;
-        command.CommandText = "DELETE FROM chunks WHERE set_name = $set; DELETE FROM sets WHERE set_name = $set;";
+        command.CommandText = "DELETE FROM chunks WHERE set_name = $set";
         command.Parameters.AddWithValue("$set", set);
         command.ExecuteNonQuery();
+        var generation = BumpGenerations(transaction, [set])[set];
         transaction.Commit();
+        return generation;
     }
 
     /// <summary>The chunks stored under <paramref name="rowIds"/> (rows deleted meanwhile are absent).</summary>

@@ -1,0 +1,193 @@
+namespace QwenRag.Generation.Checkpoints;
+
+/// <summary>
+/// A Hugging Face checkpoint folder: config.json plus model.safetensors, or the shards that
+/// model.safetensors.index.json lists. Files stay memory-mapped; tensors are converted to float on read.
+/// Reads are safe from several threads; disposing unmaps the files.
+/// </summary>
+public sealed class SafetensorsCheckpoint : IDisposable
+{
+    public const string ConfigFileName = "config.json";
+    public const string SingleFileName = "model.safetensors";
+    public const string IndexFileName = "model.safetensors.index.json";
+
+    // Converted in slices so a tensor over 2 GB never needs one span of bytes.
+    private const int ElementsPerSlice = 1 << 20;
+
+    private readonly List<SafetensorsFile> _files;
+    private readonly Dictionary<string, (SafetensorsFile File, SafetensorsEntry Entry)> _tensors;
+
+    private SafetensorsCheckpoint(string directory, QwenConfig config, List<SafetensorsFile> files)
+    {
+        Directory = directory;
+        Config = config;
+        _files = files;
+        _tensors = new(StringComparer.Ordinal);
+        foreach (var file in files)
+        {
+            foreach (var entry in file.Entries.Values)
+            {
+                if (!_tensors.TryAdd(entry.Name, (file, entry)))
+                {
+                    throw new CheckpointException(
+                        $"tensor '{entry.Name}' appears in both '{_tensors[entry.Name].File.Path}' and '{file.Path}'");
+                }
+            }
+        }
+    }
+
+    public string Directory { get; }
+
+    public QwenConfig Config { get; }
+
+    public IReadOnlyCollection<string> TensorNames => _tensors.Keys;
+
+    /// <summary>Opens a checkpoint folder; throws <see cref="CheckpointException"/> naming what is missing or malformed.</summary>
+    public static SafetensorsCheckpoint Open(string directory)
+    {
+        if (!System.IO.Directory.Exists(directory))
+        {
+            throw new CheckpointException($"checkpoint folder '{directory}' does not exist");
+        }
+
+        var configPath = Path.Combine(directory, ConfigFileName);
+        if (!File.Exists(configPath))
+        {
+            throw new CheckpointException($"missing config.json in checkpoint folder '{directory}'");
+        }
+
+        var config = QwenConfig.Load(configPath);
+        var indexPath = Path.Combine(directory, IndexFileName);
+        var singlePath = Path.Combine(directory, SingleFileName);
+        ShardIndex? index = null;
+        IReadOnlyList<string> paths;
+        if (File.Exists(indexPath))
+        {
+            index = ShardIndex.Load(indexPath);
+            paths = index.Files.Select(f => Path.Combine(directory, f)).ToList();
+        }
+        else if (File.Exists(singlePath))
+        {
+            paths = [singlePath];
+        }
+        else
+        {
+            throw new CheckpointException($"checkpoint folder '{directory}' has neither {SingleFileName} nor {IndexFileName}");
+        }
+
+        var files = new List<SafetensorsFile>();
+        try
+        {
+            foreach (var path in paths)
+            {
+                files.Add(SafetensorsFile.Open(path));
+            }
+
+            var checkpoint = new SafetensorsCheckpoint(directory, config, files);
+            index?.CheckAgainst(checkpoint._tensors.ToDictionary(t => t.Key, t => Path.GetFileName(t.Value.File.Path)));
+            return checkpoint;
+        }
+        catch
+        {
+            files.ForEach(f => f.Dispose());
+            throw;
+        }
+    }
+
+    public bool Contains(string name) => _tensors.ContainsKey(name);
+
+    public TensorInfo Info(string name)
+    {
+        var (_, entry) = Find(name);
+        return new TensorInfo(name, DtypeOf(entry), entry.Shape);
+    }
+
+    public float[] ReadFloat32(string name)
+    {
+        var info = Info(name);
+        var result = new float[info.ElementCount];
+        ReadFloat32(name, result);
+        return result;
+    }
+
+    /// <summary>Converts the tensor to float into <paramref name="destination"/>, which must hold exactly its elements.</summary>
+    public void ReadFloat32(string name, Span<float> destination)
+    {
+        var (file, entry) = Find(name);
+        var dtype = DtypeOf(entry);
+        var count = (entry.End - entry.Begin) / dtype.ElementSize();
+        if (destination.Length != count)
+        {
+            throw new ArgumentException($"tensor '{name}' has {count} elements but the destination holds {destination.Length}", nameof(destination));
+        }
+
+        for (long done = 0; done < count; done += ElementsPerSlice)
+        {
+            var slice = (int)Math.Min(ElementsPerSlice, count - done);
+            var bytes = file.Bytes(entry, done * dtype.ElementSize(), slice * dtype.ElementSize());
+            FloatConversion.ToFloat32(dtype, bytes, destination.Slice((int)done, slice));
+        }
+    }
+
+    /// <summary>Copies the tensor's stored bytes (little-endian, in <see cref="TensorInfo.Dtype"/>) unconverted.</summary>
+    public void ReadBytes(string name, Span<byte> destination)
+    {
+        var (file, entry) = Find(name);
+        DtypeOf(entry);
+        var length = entry.End - entry.Begin;
+        if (destination.Length != length)
+        {
+            throw new ArgumentException($"tensor '{name}' has {length} bytes but the destination holds {destination.Length}", nameof(destination));
+        }
+
+        var sliceBytes = ElementsPerSlice * 4;
+        for (long done = 0; done < length; done += sliceBytes)
+        {
+            var slice = (int)Math.Min(sliceBytes, length - done);
+            file.Bytes(entry, done, slice).CopyTo(destination.Slice((int)done, slice));
+        }
+    }
+
+    /// <summary>
+    /// Checks that every tensor the architecture needs exists, in a supported dtype, with the shape the config
+    /// implies. Extra tensors (lm_head.weight next to tied embeddings, rotary caches) are allowed.
+    /// </summary>
+    public void Validate()
+    {
+        foreach (var expected in QwenTensorLayout.For(Config))
+        {
+            if (!Contains(expected.Name))
+            {
+                if (expected.Optional)
+                {
+                    continue;
+                }
+
+                throw new CheckpointException($"missing tensor '{expected.Name}' (expected shape {TensorShapes.Format(expected.Shape)})");
+            }
+
+            var info = Info(expected.Name);
+            if (!info.Shape.SequenceEqual(expected.Shape))
+            {
+                throw new CheckpointException(
+                    $"tensor '{expected.Name}' has shape {info.ShapeText} but the config implies {TensorShapes.Format(expected.Shape)}");
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var file in _files)
+        {
+            file.Dispose();
+        }
+    }
+
+    private (SafetensorsFile File, SafetensorsEntry Entry) Find(string name) =>
+        _tensors.TryGetValue(name, out var found) ? found : throw new CheckpointException($"missing tensor '{name}'");
+
+    private static TensorDtype DtypeOf(SafetensorsEntry entry) =>
+        entry.TryGetDtype(out var dtype)
+            ? dtype
+            : throw new CheckpointException($"unsupported dtype '{entry.DtypeName}' for tensor '{entry.Name}'; supported: F32, F16, BF16");
+}

@@ -1,0 +1,79 @@
+using System.Runtime.InteropServices;
+using Google.Protobuf;
+using Onnx;
+
+namespace QwenRag.Generation.Onnx;
+
+/// <summary>
+/// Appends tensor bytes to one external data file (<c>model.onnx.data</c>) and returns the
+/// <see cref="TensorProto"/> that points at them, so graphs over 2 GB serialize and weights stream through.
+/// </summary>
+internal sealed class ExternalDataWriter : IDisposable
+{
+    private const int Alignment = 64;
+    private readonly FileStream stream;
+
+    public ExternalDataWriter(string path)
+    {
+        FileName = Path.GetFileName(path);
+        stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
+    }
+
+    public string FileName { get; }
+
+    public long Length => stream.Length;
+
+    public TensorProto Write<T>(string name, OnnxDataType type, ReadOnlySpan<long> dims, ReadOnlySpan<T> data)
+        where T : unmanaged
+    {
+        var padding = (Alignment - (stream.Position % Alignment)) % Alignment;
+        for (var i = 0; i < padding; i++)
+        {
+            stream.WriteByte(0);
+        }
+
+        var offset = stream.Position;
+        var bytes = MemoryMarshal.AsBytes(data);
+        stream.Write(bytes);
+        var tensor = new TensorProto
+        {
+            Name = name,
+            DataType = (int)type,
+            DataLocation = TensorProto.Types.DataLocation.External,
+        };
+        foreach (var dim in dims)
+        {
+            tensor.Dims.Add(dim);
+        }
+
+        tensor.ExternalData.Add(new StringStringEntryProto { Key = "location", Value = FileName });
+        tensor.ExternalData.Add(new StringStringEntryProto { Key = "offset", Value = offset.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        tensor.ExternalData.Add(new StringStringEntryProto { Key = "length", Value = bytes.Length.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        return tensor;
+    }
+
+    /// <summary>A small tensor kept inside the graph (shapes, scalars).</summary>
+    public static TensorProto Inline<T>(string name, OnnxDataType type, ReadOnlySpan<long> dims, ReadOnlySpan<T> data)
+        where T : unmanaged
+    {
+        var tensor = new TensorProto { Name = name, DataType = (int)type, RawData = ByteString.CopyFrom(MemoryMarshal.AsBytes(data)) };
+        foreach (var dim in dims)
+        {
+            tensor.Dims.Add(dim);
+        }
+
+        return tensor;
+    }
+
+    public void Dispose() => stream.Dispose();
+}
+
+/// <summary>ONNX TensorProto.DataType values used by the builder.</summary>
+internal enum OnnxDataType
+{
+    Float = 1,
+    UInt8 = 2,
+    Int32 = 6,
+    Int64 = 7,
+    Float16 = 10,
+}

@@ -1,0 +1,384 @@
+using System.Diagnostics;
+using Google.Protobuf;
+using Onnx;
+using QwenRag.Generation.Checkpoints;
+using QwenRag.Generation.Rope;
+
+namespace QwenRag.Generation.Onnx;
+
+/// <summary>What <see cref="QwenOnnxBuilder.Build"/> wrote.</summary>
+public sealed record QwenOnnxBuildResult(
+    string ModelPath,
+    string DataPath,
+    long ModelBytes,
+    long DataBytes,
+    int ContextLength,
+    bool RopeTablesAreInputs,
+    TimeSpan Elapsed);
+
+/// <summary>
+/// Turns a Hugging Face Qwen2/Qwen3 safetensors checkpoint into an ONNX model for ONNX Runtime
+/// (com.microsoft GroupQueryAttention with rotary, SimplifiedLayerNormalization, SwiGLU), named like
+/// onnxruntime-genai's models, with weights in one external data file and a genai_config.json beside it.
+/// </summary>
+public static class QwenOnnxBuilder
+{
+    public const string ModelFileName = "model.onnx";
+    public const string DataFileName = "model.onnx.data";
+    public const string GenAiConfigFileName = "genai_config.json";
+
+    /// <summary>Graph inputs carrying the rotary tables when they depend on the sequence length (dynamic NTK).</summary>
+    public const string CosCacheInput = "cos_cache";
+
+    /// <inheritdoc cref="CosCacheInput"/>
+    public const string SinCacheInput = "sin_cache";
+
+    /// <summary>
+    /// What is added to Hugging Face's sliding_window to get GroupQueryAttention's local_window_size: 0 for ONNX
+    /// Runtime 1.31's CPU kernel (verified); the CUDA kernel is not verified here.
+    /// </summary>
+    internal const int LocalWindowOffset = 0;
+
+    private const int Int4BlockSize = 32;
+
+    private static readonly string[] TokenizerFiles =
+        ["tokenizer.json", "tokenizer_config.json", "vocab.json", "merges.txt", "generation_config.json", "config.json", "special_tokens_map.json"];
+
+    public static QwenOnnxBuildResult Build(string checkpointDirectory, string outputDirectory, OnnxPrecision precision = OnnxPrecision.Fp32)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        using var checkpoint = SafetensorsCheckpoint.Open(checkpointDirectory);
+        checkpoint.Validate();
+        var config = checkpoint.Config;
+        if (config.NumHeads % config.NumKvHeads != 0)
+        {
+            throw new ArgumentException($"num_attention_heads ({config.NumHeads}) must be a multiple of num_key_value_heads ({config.NumKvHeads}).");
+        }
+
+        if (config.HeadDim % 16 != 0)
+        {
+            // ONNX Runtime 1.31 rejects it at run time ("head_size shall be a multiple of 16") on CPU as on CUDA.
+            throw new ArgumentException(
+                $"head_dim {config.HeadDim} is not supported: GroupQueryAttention with rotary needs a multiple of 16.");
+        }
+
+        Directory.CreateDirectory(outputDirectory);
+        var modelPath = Path.Combine(outputDirectory, ModelFileName);
+        var dataPath = Path.Combine(outputDirectory, DataFileName);
+        var contextLength = ContextLength(config);
+        var dynamicRope = config.RopeScaling.Type == RopeType.Dynamic;
+
+        ModelProto model;
+        using (var data = new ExternalDataWriter(dataPath))
+        {
+            var emitter = new Emitter(checkpoint, config, precision, data, contextLength, dynamicRope);
+            model = emitter.Emit();
+        }
+
+        using (var file = File.Create(modelPath))
+        {
+            model.WriteTo(file);
+        }
+
+        GenAiConfig.Write(Path.Combine(outputDirectory, GenAiConfigFileName), config, contextLength, dynamicRope);
+        foreach (var name in TokenizerFiles)
+        {
+            var source = Path.Combine(checkpointDirectory, name);
+            if (File.Exists(source))
+            {
+                File.Copy(source, Path.Combine(outputDirectory, name), overwrite: true);
+            }
+        }
+
+        return new QwenOnnxBuildResult(
+            modelPath, dataPath, new FileInfo(modelPath).Length, new FileInfo(dataPath).Length, contextLength, dynamicRope, stopwatch.Elapsed);
+    }
+
+    /// <summary>
+    /// Positions the rotary tables cover: max_position_embeddings, widened to factor x original for
+    /// linear and YaRN scaling (Qwen's YaRN recipe leaves max_position_embeddings at the original length).
+    /// </summary>
+    internal static int ContextLength(QwenConfig config)
+    {
+        var length = config.MaxPositionEmbeddings;
+        if (config.RopeScaling.Type is RopeType.Linear or RopeType.Yarn or RopeType.Dynamic)
+        {
+            var original = config.RopeScaling.OriginalMaxPositionEmbeddings ?? config.MaxPositionEmbeddings;
+            length = Math.Max(length, (int)Math.Ceiling(config.RopeScaling.Factor * original));
+        }
+
+        return length;
+    }
+
+    private sealed class Emitter(
+        SafetensorsCheckpoint checkpoint, QwenConfig config, OnnxPrecision precision, ExternalDataWriter data, int contextLength, bool dynamicRope)
+    {
+        private readonly OnnxGraph g = new();
+        private readonly OnnxDataType act = precision == OnnxPrecision.Fp16 ? OnnxDataType.Float16 : OnnxDataType.Float;
+
+        // Reused across tensors so that memory stays at about the largest tensor (twice), not the whole model.
+        private float[] source = [];
+        private float[] scratch = [];
+        private Half[] half = [];
+
+        public ModelProto Emit()
+        {
+            var d = config.HeadDim;
+            var kv = config.NumKvHeads;
+            g.Input("input_ids", OnnxDataType.Int64, "batch_size", "sequence_length");
+            g.Input("attention_mask", OnnxDataType.Int64, "batch_size", "total_sequence_length");
+            for (var i = 0; i < config.NumLayers; i++)
+            {
+                g.Input($"past_key_values.{i}.key", act, "batch_size", kv, "past_sequence_length", d);
+                g.Input($"past_key_values.{i}.value", act, "batch_size", kv, "past_sequence_length", d);
+            }
+
+            string cos, sin;
+            if (dynamicRope)
+            {
+                g.Input(CosCacheInput, act, "rope_positions", d / 2);
+                g.Input(SinCacheInput, act, "rope_positions", d / 2);
+                (cos, sin) = (CosCacheInput, SinCacheInput);
+            }
+            else
+            {
+                var (cosTable, sinTable) = RopeTables.Tables(config, contextLength);
+                cos = Weight("cos_cache", [contextLength, d / 2], cosTable);
+                sin = Weight("sin_cache", [contextLength, d / 2], sinTable);
+            }
+
+            // seqlens_k = sum(attention_mask) - 1 and total_sequence_length, as GroupQueryAttention wants them.
+            var axes1 = g.Constant("/const/axes_1", OnnxDataType.Int64, [1], [1L]);
+            var one64 = g.Constant("/const/one_i64", OnnxDataType.Int64, [], [1L]);
+            var sum = g.Node("ReduceSum", ["attention_mask", axes1], "/mask/sum", "", OnnxGraph.Int("keepdims", 0));
+            var minusOne = g.Node("Sub", [sum, one64], "/mask/sum_minus_one");
+            var seqlensK = g.Node("Cast", [minusOne], "/mask/seqlens_k", "", OnnxGraph.Int("to", (long)OnnxDataType.Int32));
+            var maskShape = g.Node("Shape", ["attention_mask"], "/mask/shape");
+            var index1 = g.Constant("/const/index_1", OnnxDataType.Int64, [], [1L]);
+            var total64 = g.Node("Gather", [maskShape, index1], "/mask/total_i64", "", OnnxGraph.Int("axis", 0));
+            var total = g.Node("Cast", [total64], "/mask/total_sequence_length", "", OnnxGraph.Int("to", (long)OnnxDataType.Int32));
+
+            var embedName = "model.embed_tokens.weight";
+            var embed = Weight(embedName, [config.VocabSize, config.HiddenSize], Read(embedName));
+            var hidden = g.Node("Gather", [embed, "input_ids"], "/model/embed_tokens/output", "", OnnxGraph.Int("axis", 0));
+
+            string? residual = null;
+            for (var i = 0; i < config.NumLayers; i++)
+            {
+                var p = $"model.layers.{i}.";
+                var (normed, newResidual) = Norm($"/model/layers.{i}/input_layernorm", hidden, residual, p + "input_layernorm.weight");
+                residual = newResidual;
+                var attention = Attention(i, p, normed, seqlensK, total, cos, sin);
+                (normed, residual) = Norm($"/model/layers.{i}/post_attention_layernorm", attention, residual, p + "post_attention_layernorm.weight");
+                hidden = Mlp(i, p, normed);
+            }
+
+            var (final, _) = Norm("/model/norm", hidden, residual, "model.norm.weight");
+            Logits(final, embed);
+
+            var model = new ModelProto
+            {
+                IrVersion = 8,
+                ProducerName = "QwenRag",
+                ProducerVersion = "1",
+                Graph = g.Graph,
+            };
+            model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 17 });
+            model.OpsetImport.Add(new OperatorSetIdProto { Domain = OnnxGraph.MicrosoftDomain, Version = 1 });
+            return model;
+        }
+
+        /// <summary>RMSNorm; with a residual, the fused SkipSimplifiedLayerNormalization also returns input + residual.</summary>
+        private (string Output, string Residual) Norm(string name, string input, string? residual, string weightName)
+        {
+            var weight = Weight(weightName, [config.HiddenSize], Read(weightName));
+            var epsilon = OnnxGraph.Float("epsilon", (float)config.RmsNormEps);
+            if (residual is null)
+            {
+                var output = g.Node("SimplifiedLayerNormalization", [input, weight], name + "/output", "",
+                    OnnxGraph.Int("axis", -1), epsilon, OnnxGraph.Int("stash_type", 1));
+                return (output, input);
+            }
+
+            var outputs = g.Node("SkipSimplifiedLayerNormalization", [input, residual, weight],
+                [name + "/output", "", "", name + "/residual"], OnnxGraph.MicrosoftDomain, epsilon);
+            return (outputs[0], outputs[3]);
+        }
+
+        private string Attention(int layer, string p, string input, string seqlensK, string total, string cos, string sin)
+        {
+            var d = config.HeadDim;
+            var name = $"/model/layers.{layer}/attn";
+            var q = Linear(name + "/q_proj", input, p + "self_attn.q_proj", config.NumHeads * d, config.HiddenSize);
+            var k = Linear(name + "/k_proj", input, p + "self_attn.k_proj", config.NumKvHeads * d, config.HiddenSize);
+            var v = Linear(name + "/v_proj", input, p + "self_attn.v_proj", config.NumKvHeads * d, config.HiddenSize);
+            if (checkpoint.Contains(p + "self_attn.q_norm.weight"))
+            {
+                q = HeadNorm(name + "/q_norm", q, p + "self_attn.q_norm.weight", config.NumHeads);
+                k = HeadNorm(name + "/k_norm", k, p + "self_attn.k_norm.weight", config.NumKvHeads);
+            }
+
+            // Hugging Face lets a query see the keys with q - k < sliding_window: sliding_window keys, itself included.
+            // ONNX Runtime 1.31's CPU GroupQueryAttention masks all but the last local_window_size keys (checked
+            // against the reference by ModelLogitsTests.SlidingWindow*), so the window goes in unchanged. Older
+            // kernels kept local_window_size + 1 keys, hence the "sliding_window - 1" rule of onnxruntime-genai.
+            var window = config.IsSliding(layer) && config.SlidingWindow is int w ? w + LocalWindowOffset : -1;
+            var outputs = g.Node(
+                "GroupQueryAttention",
+                [q, k, v, $"past_key_values.{layer}.key", $"past_key_values.{layer}.value", seqlensK, total, cos, sin],
+                [name + "/output", $"present.{layer}.key", $"present.{layer}.value"],
+                OnnxGraph.MicrosoftDomain,
+                OnnxGraph.Int("num_heads", config.NumHeads),
+                OnnxGraph.Int("kv_num_heads", config.NumKvHeads),
+                OnnxGraph.Int("do_rotary", 1),
+                OnnxGraph.Int("rotary_interleaved", 0),
+                OnnxGraph.Int("local_window_size", window));
+            g.Output($"present.{layer}.key", act, "batch_size", config.NumKvHeads, "total_sequence_length", d);
+            g.Output($"present.{layer}.value", act, "batch_size", config.NumKvHeads, "total_sequence_length", d);
+            return Linear(name + "/o_proj", outputs[0], p + "self_attn.o_proj", config.HiddenSize, config.NumHeads * d);
+        }
+
+        /// <summary>Qwen3's q_norm/k_norm: RMSNorm over head_dim of each head, before the rotary inside GQA.</summary>
+        private string HeadNorm(string name, string input, string weightName, int heads)
+        {
+            var d = config.HeadDim;
+            var weight = Weight(weightName, [d], Read(weightName));
+            var split = g.Constant(name + "/shape_heads", OnnxDataType.Int64, [4], [0L, 0L, heads, d]);
+            var merge = g.Constant(name + "/shape_merged", OnnxDataType.Int64, [3], [0L, 0L, (long)heads * d]);
+            var reshaped = g.Node("Reshape", [input, split], name + "/heads");
+            var normed = g.Node("SimplifiedLayerNormalization", [reshaped, weight], name + "/output", "",
+                OnnxGraph.Int("axis", -1), OnnxGraph.Float("epsilon", (float)config.RmsNormEps), OnnxGraph.Int("stash_type", 1));
+            return g.Node("Reshape", [normed, merge], name + "/merged");
+        }
+
+        private string Mlp(int layer, string p, string input)
+        {
+            var name = $"/model/layers.{layer}/mlp";
+            var gate = Linear(name + "/gate_proj", input, p + "mlp.gate_proj", config.IntermediateSize, config.HiddenSize);
+            var up = Linear(name + "/up_proj", input, p + "mlp.up_proj", config.IntermediateSize, config.HiddenSize);
+            var sigmoid = g.Node("Sigmoid", [gate], name + "/gate_sigmoid");
+            var silu = g.Node("Mul", [gate, sigmoid], name + "/gate_silu");
+            var product = g.Node("Mul", [silu, up], name + "/gate_times_up");
+            return Linear(name + "/down_proj", product, p + "mlp.down_proj", config.HiddenSize, config.IntermediateSize);
+        }
+
+        /// <summary>y = x W^T (+ b) for a Hugging Face Linear whose weight is [out, in].</summary>
+        private string Linear(string name, string input, string prefix, int outFeatures, int inFeatures)
+        {
+            var weight = Read(prefix + ".weight");
+            string output;
+            if (precision == OnnxPrecision.Int4)
+            {
+                output = MatMulNBits(name, input, prefix + ".weight", weight, outFeatures, inFeatures);
+            }
+            else
+            {
+                var transposed = Buffer(ref scratch, weight.Length);
+                for (var o = 0; o < outFeatures; o++)
+                {
+                    for (var i = 0; i < inFeatures; i++)
+                    {
+                        transposed[(i * outFeatures) + o] = weight[(o * inFeatures) + i];
+                    }
+                }
+
+                var w = Weight(prefix + ".weight.T", [inFeatures, outFeatures], transposed);
+                output = g.Node("MatMul", [input, w], name + "/MatMul");
+            }
+
+            if (checkpoint.Contains(prefix + ".bias"))
+            {
+                var bias = Weight(prefix + ".bias", [outFeatures], Read(prefix + ".bias"));
+                output = g.Node("Add", [output, bias], name + "/Add");
+            }
+
+            return output;
+        }
+
+        private string MatMulNBits(string name, string input, string weightName, ReadOnlySpan<float> weight, int n, int k)
+        {
+            var q = Int4Quantizer.Quantize(weight, n, k, Int4BlockSize);
+            var blocks = q.BlocksPerRow;
+            g.Initializer(data.Write<byte>(weightName + ".q4", OnnxDataType.UInt8, [n, blocks, Int4BlockSize / 2], q.Packed));
+            g.Initializer(data.Write<float>(weightName + ".scales", OnnxDataType.Float, [n, blocks], q.Scales));
+            g.Initializer(data.Write<byte>(weightName + ".zero_points", OnnxDataType.UInt8, [n, (blocks + 1) / 2], q.ZeroPoints));
+            return g.Node("MatMulNBits", [input, weightName + ".q4", weightName + ".scales", weightName + ".zero_points"], name + "/MatMulNBits",
+                OnnxGraph.MicrosoftDomain,
+                OnnxGraph.Int("K", k), OnnxGraph.Int("N", n), OnnxGraph.Int("bits", 4), OnnxGraph.Int("block_size", Int4BlockSize));
+        }
+
+        private void Logits(string hidden, string embed)
+        {
+            // Gemm with transB reads lm_head (or the tied embedding) in Hugging Face's [vocab, hidden] layout, so a
+            // tied model stores its embedding once.
+            string head;
+            if (!config.TieWordEmbeddings && checkpoint.Contains("lm_head.weight"))
+            {
+                head = Weight("lm_head.weight", [config.VocabSize, config.HiddenSize], Read("lm_head.weight"));
+            }
+            else
+            {
+                head = embed;
+            }
+
+            var flat = g.Constant("/lm_head/shape_2d", OnnxDataType.Int64, [2], [-1L, config.HiddenSize]);
+            var vocab = g.Constant("/lm_head/vocab", OnnxDataType.Int64, [1], [(long)config.VocabSize]);
+            var x2d = g.Node("Reshape", [hidden, flat], "/lm_head/input_2d");
+            var y2d = g.Node("Gemm", [x2d, head], "/lm_head/output_2d", "", OnnxGraph.Int("transB", 1));
+            var idsShape = g.Node("Shape", ["input_ids"], "/lm_head/ids_shape");
+            var shape3d = g.Node("Concat", [idsShape, vocab], "/lm_head/shape_3d", "", OnnxGraph.Int("axis", 0));
+            if (act == OnnxDataType.Float)
+            {
+                g.Node("Reshape", [y2d, shape3d], "logits");
+            }
+            else
+            {
+                var logits16 = g.Node("Reshape", [y2d, shape3d], "/lm_head/logits_fp16");
+                g.Node("Cast", [logits16], "logits", "", OnnxGraph.Int("to", (long)OnnxDataType.Float));
+            }
+
+            g.Output("logits", OnnxDataType.Float, "batch_size", "sequence_length", config.VocabSize);
+        }
+
+        /// <summary>Reads one checkpoint tensor as float32 into the reused buffer.</summary>
+        private Span<float> Read(string name)
+        {
+            var count = checked((int)checkpoint.Info(name).ElementCount);
+            var destination = Buffer(ref source, count);
+            checkpoint.ReadFloat32(name, destination);
+            return destination;
+        }
+
+        private static Span<T> Buffer<T>(ref T[] buffer, int count)
+        {
+            if (buffer.Length < count)
+            {
+                buffer = [];
+                buffer = new T[count];
+            }
+
+            return buffer.AsSpan(0, count);
+        }
+
+        /// <summary>Streams one tensor to the data file in the activation type.</summary>
+        private string Weight(string name, long[] dims, ReadOnlySpan<float> values)
+        {
+            if (act == OnnxDataType.Float16)
+            {
+                var converted = Buffer(ref half, values.Length);
+                for (var i = 0; i < values.Length; i++)
+                {
+                    converted[i] = (Half)values[i];
+                }
+
+                g.Initializer(data.Write<Half>(name, OnnxDataType.Float16, dims, converted));
+            }
+            else
+            {
+                g.Initializer(data.Write<float>(name, OnnxDataType.Float, dims, values));
+            }
+
+            return name;
+        }
+    }
+}
