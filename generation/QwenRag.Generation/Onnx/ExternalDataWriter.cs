@@ -11,30 +11,30 @@ namespace QwenRag.Generation.Onnx;
 internal sealed class ExternalDataWriter : IDisposable
 {
     private const int Alignment = 64;
-    private readonly FileStream stream;
+    private readonly FileStream _stream;
 
     public ExternalDataWriter(string path)
     {
         FileName = Path.GetFileName(path);
-        stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
+        _stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
     }
 
     public string FileName { get; }
 
-    public long Length => stream.Length;
+    public long Length => _stream.Length;
 
     public TensorProto Write<T>(string name, OnnxDataType type, ReadOnlySpan<long> dims, ReadOnlySpan<T> data)
         where T : unmanaged
     {
-        var padding = (Alignment - (stream.Position % Alignment)) % Alignment;
+        var padding = (Alignment - (_stream.Position % Alignment)) % Alignment;
         for (var i = 0; i < padding; i++)
         {
-            stream.WriteByte(0);
+            _stream.WriteByte(0);
         }
 
-        var offset = stream.Position;
+        var offset = _stream.Position;
         var bytes = MemoryMarshal.AsBytes(data);
-        stream.Write(bytes);
+        _stream.Write(bytes);
         var tensor = new TensorProto
         {
             Name = name,
@@ -65,7 +65,7 @@ internal sealed class ExternalDataWriter : IDisposable
         return tensor;
     }
 
-    public void Dispose() => stream.Dispose();
+    public void Dispose() => _stream.Dispose();
 }
 
 /// <summary>ONNX TensorProto.DataType values used by the builder.</summary>

@@ -6,14 +6,14 @@ namespace QwenRag.Generation.Onnx;
 internal sealed class OnnxGraph
 {
     public const string MicrosoftDomain = "com.microsoft";
-    private readonly Dictionary<string, int> counters = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _counters = new(StringComparer.Ordinal);
 
     public GraphProto Graph { get; } = new() { Name = "qwen" };
 
     public string Unique(string prefix)
     {
-        counters.TryGetValue(prefix, out var n);
-        counters[prefix] = n + 1;
+        _counters.TryGetValue(prefix, out var n);
+        _counters[prefix] = n + 1;
         return n == 0 ? prefix : $"{prefix}_{n}";
     }
 

@@ -113,31 +113,31 @@ public static class QwenOnnxBuilder
     private sealed class Emitter(
         SafetensorsCheckpoint checkpoint, QwenConfig config, OnnxPrecision precision, ExternalDataWriter data, int contextLength, bool dynamicRope)
     {
-        private readonly OnnxGraph g = new();
-        private readonly OnnxDataType act = precision == OnnxPrecision.Fp16 ? OnnxDataType.Float16 : OnnxDataType.Float;
+        private readonly OnnxGraph _g = new();
+        private readonly OnnxDataType _act = precision == OnnxPrecision.Fp16 ? OnnxDataType.Float16 : OnnxDataType.Float;
 
         // Reused across tensors so that memory stays at about the largest tensor (twice), not the whole model.
-        private float[] source = [];
-        private float[] scratch = [];
-        private Half[] half = [];
+        private float[] _source = [];
+        private float[] _scratch = [];
+        private Half[] _half = [];
 
         public ModelProto Emit()
         {
             var d = config.HeadDim;
             var kv = config.NumKvHeads;
-            g.Input("input_ids", OnnxDataType.Int64, "batch_size", "sequence_length");
-            g.Input("attention_mask", OnnxDataType.Int64, "batch_size", "total_sequence_length");
+            _g.Input("input_ids", OnnxDataType.Int64, "batch_size", "sequence_length");
+            _g.Input("attention_mask", OnnxDataType.Int64, "batch_size", "total_sequence_length");
             for (var i = 0; i < config.NumLayers; i++)
             {
-                g.Input($"past_key_values.{i}.key", act, "batch_size", kv, "past_sequence_length", d);
-                g.Input($"past_key_values.{i}.value", act, "batch_size", kv, "past_sequence_length", d);
+                _g.Input($"past_key_values.{i}.key", _act, "batch_size", kv, "past_sequence_length", d);
+                _g.Input($"past_key_values.{i}.value", _act, "batch_size", kv, "past_sequence_length", d);
             }
 
             string cos, sin;
             if (dynamicRope)
             {
-                g.Input(CosCacheInput, act, "rope_positions", d / 2);
-                g.Input(SinCacheInput, act, "rope_positions", d / 2);
+                _g.Input(CosCacheInput, _act, "rope_positions", d / 2);
+                _g.Input(SinCacheInput, _act, "rope_positions", d / 2);
                 (cos, sin) = (CosCacheInput, SinCacheInput);
             }
             else
@@ -148,19 +148,19 @@ public static class QwenOnnxBuilder
             }
 
             // seqlens_k = sum(attention_mask) - 1 and total_sequence_length, as GroupQueryAttention wants them.
-            var axes1 = g.Constant("/const/axes_1", OnnxDataType.Int64, [1], [1L]);
-            var one64 = g.Constant("/const/one_i64", OnnxDataType.Int64, [], [1L]);
-            var sum = g.Node("ReduceSum", ["attention_mask", axes1], "/mask/sum", "", OnnxGraph.Int("keepdims", 0));
-            var minusOne = g.Node("Sub", [sum, one64], "/mask/sum_minus_one");
-            var seqlensK = g.Node("Cast", [minusOne], "/mask/seqlens_k", "", OnnxGraph.Int("to", (long)OnnxDataType.Int32));
-            var maskShape = g.Node("Shape", ["attention_mask"], "/mask/shape");
-            var index1 = g.Constant("/const/index_1", OnnxDataType.Int64, [], [1L]);
-            var total64 = g.Node("Gather", [maskShape, index1], "/mask/total_i64", "", OnnxGraph.Int("axis", 0));
-            var total = g.Node("Cast", [total64], "/mask/total_sequence_length", "", OnnxGraph.Int("to", (long)OnnxDataType.Int32));
+            var axes1 = _g.Constant("/const/axes_1", OnnxDataType.Int64, [1], [1L]);
+            var one64 = _g.Constant("/const/one_i64", OnnxDataType.Int64, [], [1L]);
+            var sum = _g.Node("ReduceSum", ["attention_mask", axes1], "/mask/sum", "", OnnxGraph.Int("keepdims", 0));
+            var minusOne = _g.Node("Sub", [sum, one64], "/mask/sum_minus_one");
+            var seqlensK = _g.Node("Cast", [minusOne], "/mask/seqlens_k", "", OnnxGraph.Int("to", (long)OnnxDataType.Int32));
+            var maskShape = _g.Node("Shape", ["attention_mask"], "/mask/shape");
+            var index1 = _g.Constant("/const/index_1", OnnxDataType.Int64, [], [1L]);
+            var total64 = _g.Node("Gather", [maskShape, index1], "/mask/total_i64", "", OnnxGraph.Int("axis", 0));
+            var total = _g.Node("Cast", [total64], "/mask/total_sequence_length", "", OnnxGraph.Int("to", (long)OnnxDataType.Int32));
 
             var embedName = "model.embed_tokens.weight";
             var embed = Weight(embedName, [config.VocabSize, config.HiddenSize], Read(embedName));
-            var hidden = g.Node("Gather", [embed, "input_ids"], "/model/embed_tokens/output", "", OnnxGraph.Int("axis", 0));
+            var hidden = _g.Node("Gather", [embed, "input_ids"], "/model/embed_tokens/output", "", OnnxGraph.Int("axis", 0));
 
             string? residual = null;
             for (var i = 0; i < config.NumLayers; i++)
@@ -181,7 +181,7 @@ public static class QwenOnnxBuilder
                 IrVersion = 8,
                 ProducerName = "QwenRag",
                 ProducerVersion = "1",
-                Graph = g.Graph,
+                Graph = _g.Graph,
             };
             model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 17 });
             model.OpsetImport.Add(new OperatorSetIdProto { Domain = OnnxGraph.MicrosoftDomain, Version = 1 });
@@ -195,12 +195,12 @@ public static class QwenOnnxBuilder
             var epsilon = OnnxGraph.Float("epsilon", (float)config.RmsNormEps);
             if (residual is null)
             {
-                var output = g.Node("SimplifiedLayerNormalization", [input, weight], name + "/output", "",
+                var output = _g.Node("SimplifiedLayerNormalization", [input, weight], name + "/output", "",
                     OnnxGraph.Int("axis", -1), epsilon, OnnxGraph.Int("stash_type", 1));
                 return (output, input);
             }
 
-            var outputs = g.Node("SkipSimplifiedLayerNormalization", [input, residual, weight],
+            var outputs = _g.Node("SkipSimplifiedLayerNormalization", [input, residual, weight],
                 [name + "/output", "", "", name + "/residual"], OnnxGraph.MicrosoftDomain, epsilon);
             return (outputs[0], outputs[3]);
         }
@@ -223,7 +223,7 @@ public static class QwenOnnxBuilder
             // against the reference by ModelLogitsTests.SlidingWindow*), so the window goes in unchanged. Older
             // kernels kept local_window_size + 1 keys, hence the "sliding_window - 1" rule of onnxruntime-genai.
             var window = config.IsSliding(layer) && config.SlidingWindow is int w ? w + LocalWindowOffset : -1;
-            var outputs = g.Node(
+            var outputs = _g.Node(
                 "GroupQueryAttention",
                 [q, k, v, $"past_key_values.{layer}.key", $"past_key_values.{layer}.value", seqlensK, total, cos, sin],
                 [name + "/output", $"present.{layer}.key", $"present.{layer}.value"],
@@ -233,8 +233,8 @@ public static class QwenOnnxBuilder
                 OnnxGraph.Int("do_rotary", 1),
                 OnnxGraph.Int("rotary_interleaved", 0),
                 OnnxGraph.Int("local_window_size", window));
-            g.Output($"present.{layer}.key", act, "batch_size", config.NumKvHeads, "total_sequence_length", d);
-            g.Output($"present.{layer}.value", act, "batch_size", config.NumKvHeads, "total_sequence_length", d);
+            _g.Output($"present.{layer}.key", _act, "batch_size", config.NumKvHeads, "total_sequence_length", d);
+            _g.Output($"present.{layer}.value", _act, "batch_size", config.NumKvHeads, "total_sequence_length", d);
             return Linear(name + "/o_proj", outputs[0], p + "self_attn.o_proj", config.HiddenSize, config.NumHeads * d);
         }
 
@@ -243,12 +243,12 @@ public static class QwenOnnxBuilder
         {
             var d = config.HeadDim;
             var weight = Weight(weightName, [d], Read(weightName));
-            var split = g.Constant(name + "/shape_heads", OnnxDataType.Int64, [4], [0L, 0L, heads, d]);
-            var merge = g.Constant(name + "/shape_merged", OnnxDataType.Int64, [3], [0L, 0L, (long)heads * d]);
-            var reshaped = g.Node("Reshape", [input, split], name + "/heads");
-            var normed = g.Node("SimplifiedLayerNormalization", [reshaped, weight], name + "/output", "",
+            var split = _g.Constant(name + "/shape_heads", OnnxDataType.Int64, [4], [0L, 0L, heads, d]);
+            var merge = _g.Constant(name + "/shape_merged", OnnxDataType.Int64, [3], [0L, 0L, (long)heads * d]);
+            var reshaped = _g.Node("Reshape", [input, split], name + "/heads");
+            var normed = _g.Node("SimplifiedLayerNormalization", [reshaped, weight], name + "/output", "",
                 OnnxGraph.Int("axis", -1), OnnxGraph.Float("epsilon", (float)config.RmsNormEps), OnnxGraph.Int("stash_type", 1));
-            return g.Node("Reshape", [normed, merge], name + "/merged");
+            return _g.Node("Reshape", [normed, merge], name + "/merged");
         }
 
         private string Mlp(int layer, string p, string input)
@@ -256,9 +256,9 @@ public static class QwenOnnxBuilder
             var name = $"/model/layers.{layer}/mlp";
             var gate = Linear(name + "/gate_proj", input, p + "mlp.gate_proj", config.IntermediateSize, config.HiddenSize);
             var up = Linear(name + "/up_proj", input, p + "mlp.up_proj", config.IntermediateSize, config.HiddenSize);
-            var sigmoid = g.Node("Sigmoid", [gate], name + "/gate_sigmoid");
-            var silu = g.Node("Mul", [gate, sigmoid], name + "/gate_silu");
-            var product = g.Node("Mul", [silu, up], name + "/gate_times_up");
+            var sigmoid = _g.Node("Sigmoid", [gate], name + "/gate_sigmoid");
+            var silu = _g.Node("Mul", [gate, sigmoid], name + "/gate_silu");
+            var product = _g.Node("Mul", [silu, up], name + "/gate_times_up");
             return Linear(name + "/down_proj", product, p + "mlp.down_proj", config.HiddenSize, config.IntermediateSize);
         }
 
@@ -273,7 +273,7 @@ public static class QwenOnnxBuilder
             }
             else
             {
-                var transposed = Buffer(ref scratch, weight.Length);
+                var transposed = Buffer(ref _scratch, weight.Length);
                 for (var o = 0; o < outFeatures; o++)
                 {
                     for (var i = 0; i < inFeatures; i++)
@@ -283,13 +283,13 @@ public static class QwenOnnxBuilder
                 }
 
                 var w = Weight(prefix + ".weight.T", [inFeatures, outFeatures], transposed);
-                output = g.Node("MatMul", [input, w], name + "/MatMul");
+                output = _g.Node("MatMul", [input, w], name + "/MatMul");
             }
 
             if (checkpoint.Contains(prefix + ".bias"))
             {
                 var bias = Weight(prefix + ".bias", [outFeatures], Read(prefix + ".bias"));
-                output = g.Node("Add", [output, bias], name + "/Add");
+                output = _g.Node("Add", [output, bias], name + "/Add");
             }
 
             return output;
@@ -299,10 +299,10 @@ public static class QwenOnnxBuilder
         {
             var q = Int4Quantizer.Quantize(weight, n, k, Int4BlockSize);
             var blocks = q.BlocksPerRow;
-            g.Initializer(data.Write<byte>(weightName + ".q4", OnnxDataType.UInt8, [n, blocks, Int4BlockSize / 2], q.Packed));
-            g.Initializer(data.Write<float>(weightName + ".scales", OnnxDataType.Float, [n, blocks], q.Scales));
-            g.Initializer(data.Write<byte>(weightName + ".zero_points", OnnxDataType.UInt8, [n, (blocks + 1) / 2], q.ZeroPoints));
-            return g.Node("MatMulNBits", [input, weightName + ".q4", weightName + ".scales", weightName + ".zero_points"], name + "/MatMulNBits",
+            _g.Initializer(data.Write<byte>(weightName + ".q4", OnnxDataType.UInt8, [n, blocks, Int4BlockSize / 2], q.Packed));
+            _g.Initializer(data.Write<float>(weightName + ".scales", OnnxDataType.Float, [n, blocks], q.Scales));
+            _g.Initializer(data.Write<byte>(weightName + ".zero_points", OnnxDataType.UInt8, [n, (blocks + 1) / 2], q.ZeroPoints));
+            return _g.Node("MatMulNBits", [input, weightName + ".q4", weightName + ".scales", weightName + ".zero_points"], name + "/MatMulNBits",
                 OnnxGraph.MicrosoftDomain,
                 OnnxGraph.Int("K", k), OnnxGraph.Int("N", n), OnnxGraph.Int("bits", 4), OnnxGraph.Int("block_size", Int4BlockSize));
         }
@@ -321,30 +321,30 @@ public static class QwenOnnxBuilder
                 head = embed;
             }
 
-            var flat = g.Constant("/lm_head/shape_2d", OnnxDataType.Int64, [2], [-1L, config.HiddenSize]);
-            var vocab = g.Constant("/lm_head/vocab", OnnxDataType.Int64, [1], [(long)config.VocabSize]);
-            var x2d = g.Node("Reshape", [hidden, flat], "/lm_head/input_2d");
-            var y2d = g.Node("Gemm", [x2d, head], "/lm_head/output_2d", "", OnnxGraph.Int("transB", 1));
-            var idsShape = g.Node("Shape", ["input_ids"], "/lm_head/ids_shape");
-            var shape3d = g.Node("Concat", [idsShape, vocab], "/lm_head/shape_3d", "", OnnxGraph.Int("axis", 0));
-            if (act == OnnxDataType.Float)
+            var flat = _g.Constant("/lm_head/shape_2d", OnnxDataType.Int64, [2], [-1L, config.HiddenSize]);
+            var vocab = _g.Constant("/lm_head/vocab", OnnxDataType.Int64, [1], [(long)config.VocabSize]);
+            var x2d = _g.Node("Reshape", [hidden, flat], "/lm_head/input_2d");
+            var y2d = _g.Node("Gemm", [x2d, head], "/lm_head/output_2d", "", OnnxGraph.Int("transB", 1));
+            var idsShape = _g.Node("Shape", ["input_ids"], "/lm_head/ids_shape");
+            var shape3d = _g.Node("Concat", [idsShape, vocab], "/lm_head/shape_3d", "", OnnxGraph.Int("axis", 0));
+            if (_act == OnnxDataType.Float)
             {
-                g.Node("Reshape", [y2d, shape3d], "logits");
+                _g.Node("Reshape", [y2d, shape3d], "logits");
             }
             else
             {
-                var logits16 = g.Node("Reshape", [y2d, shape3d], "/lm_head/logits_fp16");
-                g.Node("Cast", [logits16], "logits", "", OnnxGraph.Int("to", (long)OnnxDataType.Float));
+                var logits16 = _g.Node("Reshape", [y2d, shape3d], "/lm_head/logits_fp16");
+                _g.Node("Cast", [logits16], "logits", "", OnnxGraph.Int("to", (long)OnnxDataType.Float));
             }
 
-            g.Output("logits", OnnxDataType.Float, "batch_size", "sequence_length", config.VocabSize);
+            _g.Output("logits", OnnxDataType.Float, "batch_size", "sequence_length", config.VocabSize);
         }
 
         /// <summary>Reads one checkpoint tensor as float32 into the reused buffer.</summary>
         private Span<float> Read(string name)
         {
             var count = checked((int)checkpoint.Info(name).ElementCount);
-            var destination = Buffer(ref source, count);
+            var destination = Buffer(ref _source, count);
             checkpoint.ReadFloat32(name, destination);
             return destination;
         }
@@ -363,19 +363,19 @@ public static class QwenOnnxBuilder
         /// <summary>Streams one tensor to the data file in the activation type.</summary>
         private string Weight(string name, long[] dims, ReadOnlySpan<float> values)
         {
-            if (act == OnnxDataType.Float16)
+            if (_act == OnnxDataType.Float16)
             {
-                var converted = Buffer(ref half, values.Length);
+                var converted = Buffer(ref _half, values.Length);
                 for (var i = 0; i < values.Length; i++)
                 {
                     converted[i] = (Half)values[i];
                 }
 
-                g.Initializer(data.Write<Half>(name, OnnxDataType.Float16, dims, converted));
+                _g.Initializer(data.Write<Half>(name, OnnxDataType.Float16, dims, converted));
             }
             else
             {
-                g.Initializer(data.Write<float>(name, OnnxDataType.Float, dims, values));
+                _g.Initializer(data.Write<float>(name, OnnxDataType.Float, dims, values));
             }
 
             return name;

@@ -24,9 +24,9 @@ public sealed record GreedyResult(IReadOnlyList<int> Tokens, TimeSpan Prefill, T
 /// </summary>
 public sealed class QwenOnnxModel : IDisposable
 {
-    private readonly InferenceSession session;
-    private readonly QwenConfig? ropeConfig;
-    private readonly TensorElementType kvType;
+    private readonly InferenceSession _session;
+    private readonly QwenConfig? _ropeConfig;
+    private readonly TensorElementType _kvType;
 
     public QwenOnnxModel(string modelDirectory, SessionOptions? options = null)
     {
@@ -36,18 +36,18 @@ public sealed class QwenOnnxModel : IDisposable
             throw new FileNotFoundException($"No {QwenOnnxBuilder.ModelFileName} in {modelDirectory}.", modelPath);
         }
 
-        session = options is null ? new InferenceSession(modelPath) : new InferenceSession(modelPath, options);
-        var inputs = session.InputMetadata;
+        _session = options is null ? new InferenceSession(modelPath) : new InferenceSession(modelPath, options);
+        var inputs = _session.InputMetadata;
         Layers = inputs.Keys.Count(name => name.StartsWith("past_key_values.", StringComparison.Ordinal) && name.EndsWith(".key", StringComparison.Ordinal));
         var past = inputs["past_key_values.0.key"];
         KvHeads = past.Dimensions[1];
         HeadDim = past.Dimensions[3];
-        kvType = past.ElementDataType;
-        VocabSize = session.OutputMetadata["logits"].Dimensions[2];
+        _kvType = past.ElementDataType;
+        VocabSize = _session.OutputMetadata["logits"].Dimensions[2];
         if (inputs.ContainsKey(QwenOnnxBuilder.CosCacheInput))
         {
             // Dynamic NTK: the rotary tables depend on the total length, so they are computed here each step.
-            ropeConfig = QwenConfig.Load(Path.Combine(modelDirectory, "config.json"));
+            _ropeConfig = QwenConfig.Load(Path.Combine(modelDirectory, "config.json"));
         }
     }
 
@@ -60,7 +60,7 @@ public sealed class QwenOnnxModel : IDisposable
     public int VocabSize { get; }
 
     /// <summary>True when cos/sin tables are graph inputs that this runtime supplies (dynamic NTK scaling).</summary>
-    public bool SuppliesRopeTables => ropeConfig is not null;
+    public bool SuppliesRopeTables => _ropeConfig is not null;
 
     /// <summary>
     /// Logits for every input position (batch 1). With <paramref name="prefill"/> = N, the first N tokens go in
@@ -92,7 +92,7 @@ public sealed class QwenOnnxModel : IDisposable
         {
             for (var layer = 0; layer < Layers * 2; layer++)
             {
-                past.Add(OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, kvType, [1, KvHeads, 0, HeadDim]));
+                past.Add(OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, _kvType, [1, KvHeads, 0, HeadDim]));
             }
 
             var position = 0;
@@ -140,7 +140,7 @@ public sealed class QwenOnnxModel : IDisposable
         {
             for (var layer = 0; layer < Layers * 2; layer++)
             {
-                past.Add(OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, kvType, [1, KvHeads, 0, HeadDim]));
+                past.Add(OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, _kvType, [1, KvHeads, 0, HeadDim]));
             }
 
             var stopwatch = Stopwatch.StartNew();
@@ -209,9 +209,9 @@ public sealed class QwenOnnxModel : IDisposable
                 values.Add(past[(2 * layer) + 1]);
             }
 
-            if (ropeConfig is not null)
+            if (_ropeConfig is not null)
             {
-                var (cos, sin) = RopeTables.Tables(ropeConfig, total, total);
+                var (cos, sin) = RopeTables.Tables(_ropeConfig, total, total);
                 var half = HeadDim / 2;
                 names.Add(QwenOnnxBuilder.CosCacheInput);
                 names.Add(QwenOnnxBuilder.SinCacheInput);
@@ -231,7 +231,7 @@ public sealed class QwenOnnxModel : IDisposable
             }
 
             using var runOptions = new RunOptions();
-            var outputs = session.Run(runOptions, names, values, outputNames);
+            var outputs = _session.Run(runOptions, names, values, outputNames);
             var all = outputs[0].GetTensorDataAsSpan<float>();
             var logits = lastOnly ? all[^VocabSize..].ToArray() : all.ToArray();
             outputs[0].Dispose();
@@ -254,7 +254,7 @@ public sealed class QwenOnnxModel : IDisposable
 
     private OrtValue Table(float[] table, int rows, int columns)
     {
-        if (kvType == TensorElementType.Float16)
+        if (_kvType == TensorElementType.Float16)
         {
             var half = new Float16[table.Length];
             for (var i = 0; i < table.Length; i++)
@@ -268,5 +268,5 @@ public sealed class QwenOnnxModel : IDisposable
         return OrtValue.CreateTensorValueFromMemory(table, [rows, columns]);
     }
 
-    public void Dispose() => session.Dispose();
+    public void Dispose() => _session.Dispose();
 }
