@@ -21,7 +21,7 @@ internal sealed record BenchOptions
 
     public IReadOnlyList<OnnxPrecision> Precisions { get; init; } = [OnnxPrecision.Fp32, OnnxPrecision.Int4];
 
-    /// <summary>Keep a checkpoint and model folders already in the work folder instead of writing them again.</summary>
+    /// <summary>Keep a checkpoint already in the work folder instead of writing it again (models are always rebuilt).</summary>
     public bool Reuse { get; init; }
 
     public int Layers { get; init; } = 24;

@@ -47,22 +47,22 @@ internal static class Program
         Console.WriteLine($"machine: {Environment.ProcessorCount} logical cores, {RuntimeDescription()}");
 
         var checkpoint = Step(options.Reuse && File.Exists(Path.Combine(checkpointDir, "config.json")), "checkpoint", [checkpointDir, .. options.ShapeArgs()]);
-        rows.Add(["write checkpoint (TinyCheckpoint)", Seconds(checkpoint), Mib(checkpoint.PeakBytes), Mib(checkpoint.OutputBytes)]);
+        rows.Add(["write checkpoint (TinyCheckpoint)", Seconds(checkpoint), Mib(checkpoint.PeakBytes), Mib(checkpoint.PeakAnonBytes), Mib(checkpoint.OutputBytes)]);
 
         var folders = new List<(string Name, string Dir)>();
         foreach (var precision in options.Precisions)
         {
             var name = precision.ToString().ToLowerInvariant();
             var dir = Path.Combine(options.Work, "onnx-" + name);
-            var reuse = options.Reuse && File.Exists(Path.Combine(dir, QwenOnnxBuilder.GenAiConfigFileName));
-            var build = Step(reuse, "build", [checkpointDir, dir, name]);
-            rows.Add([$"build {name} (QwenOnnxBuilder)", Seconds(build), Mib(build.PeakBytes), Mib(build.OutputBytes)]);
+            var build = Step(false, "build", [checkpointDir, dir, name]);
+            rows.Add([$"build {name} (QwenOnnxBuilder)", Seconds(build), Mib(build.PeakBytes), Mib(build.PeakAnonBytes), Mib(build.OutputBytes)]);
             folders.Add((name, dir));
         }
 
         Console.WriteLine();
-        Table(["step", "seconds", "peak working set MiB", "output MiB"], rows);
-        Console.WriteLine("(peak working set: VmHWM of a child process doing only that step, .NET runtime included)");
+        Table(["step", "seconds", "peak working set MiB", "peak anonymous MiB", "output MiB"], rows);
+        Console.WriteLine("(peak working set: PeakWorkingSet64 (VmHWM) of a child process doing only that step, .NET runtime and the pages of the " +
+            "memory-mapped checkpoint included; peak anonymous: RssAnon of that process sampled every 10 ms, i.e. heap without mapped files)");
 
         var random = new Random(options.Seed);
         var prompt = Enumerable.Range(0, options.Prefill).Select(_ => random.Next(options.Vocab)).ToArray();
@@ -70,18 +70,14 @@ internal static class Program
         var agreements = new List<string>();
         foreach (var (name, dir) in folders)
         {
-            var ours = RunOurs(dir, prompt, options);
+            var (ours, genai, error) = RunBoth(dir, prompt, options);
             runRows.Add(Row($"QwenRag QwenOnnxModel, {name}", ours));
-            GenRun? genai = null;
-            try
+            runRows.Add(genai is null
+                ? [$"onnxruntime-genai 0.18, {name}", "failed", "", "", "", "", ""]
+                : Row($"onnxruntime-genai 0.18, {name}", genai));
+            if (error is not null)
             {
-                genai = RunGenAi(dir, prompt, options);
-                runRows.Add(Row($"onnxruntime-genai 0.18, {name}", genai));
-            }
-            catch (OnnxRuntimeGenAIException e)
-            {
-                runRows.Add([$"onnxruntime-genai 0.18, {name}", "failed", "", "", "", "", ""]);
-                agreements.Add($"{name}: onnxruntime-genai failed: {e.Message}");
+                agreements.Add($"{name}: onnxruntime-genai failed: {error}");
             }
 
             if (genai is not null)
@@ -97,9 +93,10 @@ internal static class Program
         }
 
         Console.WriteLine();
-        Table(["runtime, precision", "load s", "RSS after load MiB", "prefill s", "prefill tok/s", "decode s", "decode tok/s"], runRows);
+        Table(["runtime, precision", "load s", "load RSS +MiB", "prefill s", "prefill tok/s", "decode s", "decode tok/s"], runRows);
         Console.WriteLine($"(prefill: the {options.Prefill}-token prompt pass that also picks the first new token; decode: {options.Decode} one-token " +
-            "passes with the KV cache, each picking the next token; best of " + options.Repeats.ToString(CultureInfo.InvariantCulture) + " runs after a warm-up prompt pass)");
+            "passes with the KV cache, each picking the next token; best of " + options.Repeats.ToString(CultureInfo.InvariantCulture) +
+            " runs, the two runtimes alternating, after a warm-up prompt pass each; load RSS: working-set growth while the model loaded)");
         foreach (var line in agreements)
         {
             Console.WriteLine(line);
@@ -108,39 +105,63 @@ internal static class Program
         return 0;
     }
 
-    private static GenRun RunOurs(string dir, int[] prompt, BenchOptions options)
+    /// <summary>
+    /// Loads the folder in both runtimes (QwenRag first), warms both up with a prompt pass that also yields the logits
+    /// compared, then alternates their measured runs so that neither gains from running second.
+    /// </summary>
+    private static (GenRun Ours, GenRun? GenAi, string? Error) RunBoth(string dir, int[] prompt, BenchOptions options)
     {
+        var before = CurrentRss();
         var load = Stopwatch.StartNew();
-        using var model = new QwenOnnxModel(dir);
-        var loadTime = load.Elapsed;
-        var rss = CurrentRss();
-        var logits = model.Logits(prompt)[^1];
-        GenRun? best = null;
-        for (var i = 0; i < options.Repeats; i++)
+        using var ours = new QwenOnnxModel(dir);
+        var oursLoad = load.Elapsed;
+        var oursRss = CurrentRss() - before;
+        var oursLogits = ours.Logits(prompt)[^1];
+
+        Model? genai = null;
+        string? error = null;
+        TimeSpan genaiLoad = default;
+        long genaiRss = 0;
+        float[] genaiLogits = [];
+        try
         {
-            var result = model.Greedy(prompt, options.Decode + 1);
-            var run = new GenRun(loadTime, rss, result.Prefill, result.Decode, options.Prefill, result.DecodeSteps, result.Tokens, logits);
-            best = Better(best, run);
+            before = CurrentRss();
+            load.Restart();
+            genai = new Model(dir);
+            genaiLoad = load.Elapsed;
+            genaiRss = CurrentRss() - before;
+            genaiLogits = GenAiPromptLogits(genai, prompt);
+        }
+        catch (OnnxRuntimeGenAIException e)
+        {
+            genai?.Dispose();
+            genai = null;
+            error = e.Message;
         }
 
-        return best!;
-    }
-
-    private static GenRun RunGenAi(string dir, int[] prompt, BenchOptions options)
-    {
-        var load = Stopwatch.StartNew();
-        using var model = new Model(dir);
-        var loadTime = load.Elapsed;
-        var rss = CurrentRss();
-        var logits = GenAiPromptLogits(model, prompt);
-        GenRun? best = null;
-        for (var i = 0; i < options.Repeats; i++)
+        try
         {
-            var (tokens, prefill, decode) = GenAiGreedy(model, prompt, options.Decode + 1);
-            best = Better(best, new GenRun(loadTime, rss, prefill, decode, options.Prefill, tokens.Count - 1, tokens, logits));
-        }
+            GenRun? oursBest = null;
+            GenRun? genaiBest = null;
+            for (var i = 0; i < options.Repeats; i++)
+            {
+                var result = ours.Greedy(prompt, options.Decode + 1);
+                oursBest = Better(oursBest, new GenRun(
+                    oursLoad, oursRss, result.Prefill, result.Decode, options.Prefill, result.DecodeSteps, result.Tokens, oursLogits));
+                if (genai is not null)
+                {
+                    var (tokens, prefill, decode) = GenAiGreedy(genai, prompt, options.Decode + 1);
+                    genaiBest = Better(genaiBest, new GenRun(
+                        genaiLoad, genaiRss, prefill, decode, options.Prefill, tokens.Count - 1, tokens, genaiLogits));
+                }
+            }
 
-        return best!;
+            return (oursBest!, genaiBest, error);
+        }
+        finally
+        {
+            genai?.Dispose();
+        }
     }
 
     /// <summary>The last prompt position's logits after AppendTokens (also the warm-up).</summary>
@@ -203,8 +224,8 @@ internal static class Program
     {
         if (reuse)
         {
-            Console.WriteLine($"{kind}: reusing {args[^1]}");
-            return new StepResult(double.NaN, 0, 0);
+            Console.WriteLine($"{kind}: reusing {args[0]}");
+            return new StepResult(double.NaN, 0, 0, 0);
         }
 
         var start = new ProcessStartInfo { RedirectStandardOutput = true };
@@ -237,6 +258,7 @@ internal static class Program
 
     private static int Child(string[] args)
     {
+        using var sampler = new AnonymousMemorySampler();
         var stopwatch = Stopwatch.StartNew();
         long bytes;
         switch (args[0])
@@ -273,7 +295,7 @@ internal static class Program
 
         var seconds = stopwatch.Elapsed.TotalSeconds;
         using var self = Process.GetCurrentProcess();
-        Console.WriteLine(JsonSerializer.Serialize(new StepResult(seconds, self.PeakWorkingSet64, bytes), Json));
+        Console.WriteLine(JsonSerializer.Serialize(new StepResult(seconds, self.PeakWorkingSet64, sampler.Peak, bytes), Json));
         return 0;
     }
 
@@ -305,7 +327,7 @@ internal static class Program
         }
     }
 
-    private sealed record StepResult(double Seconds, long PeakBytes, long OutputBytes);
+    private sealed record StepResult(double Seconds, long PeakBytes, long PeakAnonBytes, long OutputBytes);
 
     private sealed record GenRun(
         TimeSpan Load,

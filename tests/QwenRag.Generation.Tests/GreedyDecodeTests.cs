@@ -1,0 +1,38 @@
+using QwenRag.Generation.Checkpoints;
+using QwenRag.Generation.Runtime;
+
+namespace QwenRag.Generation.Tests;
+
+/// <summary><see cref="QwenOnnxModel.Greedy"/> against the argmax of a full pass over prompt and generated tokens.</summary>
+public sealed class GreedyDecodeTests
+{
+    [Fact]
+    public void GreedyPicksTheArgMaxOfEachPosition()
+    {
+        var options = new TinyCheckpointOptions { Layers = 2, Hidden = 64, Heads = 4, KvHeads = 2, Intermediate = 96, Vocab = 160, Seed = 11 };
+        using var fixture = ModelFixture.Create(options);
+        var prompt = ModelFixture.Tokens(10, options.Vocab, 5);
+
+        var result = fixture.Model.Greedy(prompt, 6);
+
+        Assert.Equal(6, result.Tokens.Count);
+        Assert.Equal(5, result.DecodeSteps);
+        var all = prompt.Concat(result.Tokens.Take(5)).ToArray();
+        var logits = fixture.Model.Logits(all);
+        for (var i = 0; i < result.Tokens.Count; i++)
+        {
+            Assert.Equal(QwenOnnxModel.ArgMax(logits[prompt.Length - 1 + i]), result.Tokens[i]);
+        }
+    }
+
+    [Fact]
+    public void GreedyRejectsAnEmptyPromptAndNoNewTokens()
+    {
+        using var fixture = ModelFixture.Create(new TinyCheckpointOptions());
+        Assert.Throws<ArgumentException>(() => fixture.Model.Greedy([], 1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => fixture.Model.Greedy([1], 0));
+    }
+
+    [Fact]
+    public void ArgMaxTakesTheFirstLargest() => Assert.Equal(1, QwenOnnxModel.ArgMax([0f, 3f, 3f, -1f]));
+}
