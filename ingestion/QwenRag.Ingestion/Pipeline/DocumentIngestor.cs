@@ -371,7 +371,7 @@ public sealed partial class DocumentIngestor
     [LoggerMessage(Level = LogLevel.Information, Message = "Ingested {Set}/{Name}: {Pages} pages, {Chunks} chunks")]
     private partial void LogIngested(string set, string name, int pages, int chunks);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Rejected {Name}: {Reason}")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Rejected {Name}: {Reason}")]
     private partial void LogRejected(string name, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Indexing {Set}/{Name} failed; its chunks were removed")]
