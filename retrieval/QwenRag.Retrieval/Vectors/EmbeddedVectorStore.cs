@@ -271,7 +271,14 @@ public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
     private void Refresh(string set)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (_database.Generation(set) == Read(() => KnownGeneration(set)) || !_writeGate.Wait(0))
+        if (_database.Generation(set) == Read(() => KnownGeneration(set)))
+        {
+            return;
+        }
+
+        // A set already in memory is searched as it is while another caller reloads it; one that is not in memory
+        // yet (created by another process) has no copy worth answering from, so that search waits for the load.
+        if (Read(() => _sets.ContainsKey(set)) ? !_writeGate.Wait(0) : !_writeGate.Wait(Timeout.Infinite))
         {
             return;
         }
