@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json.Nodes;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using QwenRag.Generation.Checkpoints;
@@ -27,6 +28,7 @@ public sealed class QwenOnnxModel : IDisposable
     private readonly InferenceSession _session;
     private readonly QwenConfig? _ropeConfig;
     private readonly TensorElementType _kvType;
+    private bool _disposed;
 
     public QwenOnnxModel(string modelDirectory, SessionOptions? options = null)
     {
@@ -49,6 +51,8 @@ public sealed class QwenOnnxModel : IDisposable
             // Dynamic NTK: the rotary tables depend on the total length, so they are computed here each step.
             _ropeConfig = QwenConfig.Load(Path.Combine(modelDirectory, "config.json"));
         }
+
+        (ContextLength, EosTokenId) = ReadGenAiConfig(Path.Combine(modelDirectory, QwenOnnxBuilder.GenAiConfigFileName));
     }
 
     public int Layers { get; }
@@ -58,6 +62,12 @@ public sealed class QwenOnnxModel : IDisposable
     public int HeadDim { get; }
 
     public int VocabSize { get; }
+
+    /// <summary>The most tokens (prompt and generated) one cache may hold: genai_config.json's context_length.</summary>
+    public int ContextLength { get; }
+
+    /// <summary>The end-of-sequence token from genai_config.json, when it names one.</summary>
+    public int? EosTokenId { get; }
 
     /// <summary>True when cos/sin tables are graph inputs that this runtime supplies (dynamic NTK scaling).</summary>
     public bool SuppliesRopeTables => _ropeConfig is not null;
@@ -86,33 +96,17 @@ public sealed class QwenOnnxModel : IDisposable
             throw new ArgumentException($"prefill must be between 1 and {tokens.Count} (was {first}).", nameof(prefill));
         }
 
-        var result = new float[tokens.Count][];
-        var past = new List<OrtValue>();
-        try
+        var ids = tokens.ToArray();
+        var result = new float[ids.Length][];
+        using var cache = CreateCache();
+        while (cache.Length < ids.Length)
         {
-            for (var layer = 0; layer < Layers * 2; layer++)
+            var position = cache.Length;
+            var count = position == 0 ? first : 1;
+            var logits = Run(cache, ids.AsSpan(position, count), lastOnly: false);
+            for (var i = 0; i < count; i++)
             {
-                past.Add(OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, _kvType, [1, KvHeads, 0, HeadDim]));
-            }
-
-            var position = 0;
-            while (position < tokens.Count)
-            {
-                var count = position == 0 ? first : 1;
-                var logits = Step(tokens, position, count, past, lastOnly: false);
-                for (var i = 0; i < count; i++)
-                {
-                    result[position + i] = logits.AsSpan(i * VocabSize, VocabSize).ToArray();
-                }
-
-                position += count;
-            }
-        }
-        finally
-        {
-            foreach (var value in past)
-            {
-                value.Dispose();
+                result[position + i] = logits.AsSpan(i * VocabSize, VocabSize).ToArray();
             }
         }
 
@@ -132,38 +126,71 @@ public sealed class QwenOnnxModel : IDisposable
         }
 
         ArgumentOutOfRangeException.ThrowIfLessThan(newTokens, 1);
-        var tokens = new List<int>(prompt.Count + newTokens);
-        tokens.AddRange(prompt);
         var generated = new List<int>(newTokens);
-        var past = new List<OrtValue>();
+        using var cache = CreateCache();
+        var stopwatch = Stopwatch.StartNew();
+        var next = ArgMax(Run(cache, prompt.ToArray(), lastOnly: true));
+        var prefill = stopwatch.Elapsed;
+        generated.Add(next);
+        stopwatch.Restart();
+        while (generated.Count < newTokens)
+        {
+            next = ArgMax(Run(cache, [next], lastOnly: true));
+            generated.Add(next);
+        }
+
+        return new GreedyResult(generated, prefill, stopwatch.Elapsed);
+    }
+
+    /// <summary>An empty KV cache for one generation over this model; the caller disposes it.</summary>
+    public KvCache CreateCache()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var past = new List<OrtValue>(Layers * 2);
         try
         {
             for (var layer = 0; layer < Layers * 2; layer++)
             {
                 past.Add(OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, _kvType, [1, KvHeads, 0, HeadDim]));
             }
-
-            var stopwatch = Stopwatch.StartNew();
-            var next = ArgMax(Step(tokens, 0, tokens.Count, past, lastOnly: true));
-            var prefill = stopwatch.Elapsed;
-            generated.Add(next);
-            stopwatch.Restart();
-            while (generated.Count < newTokens)
-            {
-                tokens.Add(next);
-                next = ArgMax(Step(tokens, tokens.Count - 1, 1, past, lastOnly: true));
-                generated.Add(next);
-            }
-
-            return new GreedyResult(generated, prefill, stopwatch.Elapsed);
         }
-        finally
+        catch
         {
             foreach (var value in past)
             {
                 value.Dispose();
             }
+
+            throw;
         }
+
+        return new KvCache(this, past);
+    }
+
+    /// <summary>
+    /// Passes <paramref name="tokens"/> (one or more) after the tokens already in <paramref name="cache"/>, extends the
+    /// cache with them and returns the logits of the last one (<see cref="VocabSize"/> values).
+    /// </summary>
+    public float[] Append(KvCache cache, ReadOnlySpan<int> tokens)
+    {
+        ArgumentNullException.ThrowIfNull(cache);
+        if (tokens.IsEmpty)
+        {
+            throw new ArgumentException("At least one token is needed.", nameof(tokens));
+        }
+
+        if (!ReferenceEquals(cache.Owner, this))
+        {
+            throw new ArgumentException("The cache belongs to another model.", nameof(cache));
+        }
+
+        if (cache.Length + tokens.Length > ContextLength)
+        {
+            throw new ArgumentException(
+                $"{cache.Length} cached tokens plus {tokens.Length} new ones exceed the context length of {ContextLength}.", nameof(tokens));
+        }
+
+        return Run(cache, tokens, lastOnly: true);
     }
 
     /// <summary>The first index of the largest value.</summary>
@@ -181,13 +208,16 @@ public sealed class QwenOnnxModel : IDisposable
         return best;
     }
 
-    private float[] Step(IReadOnlyList<int> tokens, int start, int count, List<OrtValue> past, bool lastOnly)
+    private float[] Run(KvCache cache, ReadOnlySpan<int> tokens, bool lastOnly)
     {
-        var total = start + count;
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var past = cache.Past;
+        var count = tokens.Length;
+        var total = cache.Length + count;
         var ids = new long[count];
         for (var i = 0; i < count; i++)
         {
-            ids[i] = tokens[start + i];
+            ids[i] = tokens[i];
         }
 
         var mask = new long[total];
@@ -241,6 +271,7 @@ public sealed class QwenOnnxModel : IDisposable
                 past[i] = outputs[i + 1];
             }
 
+            cache.Length = total;
             return logits;
         }
         finally
@@ -250,6 +281,21 @@ public sealed class QwenOnnxModel : IDisposable
                 value.Dispose();
             }
         }
+    }
+
+    private static (int ContextLength, int? Eos) ReadGenAiConfig(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"No {QwenOnnxBuilder.GenAiConfigFileName} beside the model.", path);
+        }
+
+        var model = JsonNode.Parse(File.ReadAllText(path))?["model"]
+            ?? throw new InvalidDataException($"{path} has no \"model\" section.");
+        var context = model["context_length"]?.GetValue<int>()
+            ?? throw new InvalidDataException($"{path} has no model.context_length.");
+        var eos = model["eos_token_id"] is JsonValue value && value.TryGetValue<int>(out var id) ? id : (int?)null;
+        return (context, eos);
     }
 
     private OrtValue Table(float[] table, int rows, int columns)
@@ -268,5 +314,9 @@ public sealed class QwenOnnxModel : IDisposable
         return OrtValue.CreateTensorValueFromMemory(table, [rows, columns]);
     }
 
-    public void Dispose() => _session.Dispose();
+    public void Dispose()
+    {
+        _disposed = true;
+        _session.Dispose();
+    }
 }

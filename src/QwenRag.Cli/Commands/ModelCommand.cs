@@ -1,13 +1,16 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using System.Text;
+using System.Text.Json;
 using QwenRag.Generation.Checkpoints;
 using QwenRag.Generation.Onnx;
 using QwenRag.Generation.Runtime;
+using QwenRag.Generation.Tokenization;
 
 namespace QwenRag.Cli.Commands;
 
-/// <summary>Writes tiny random Qwen checkpoints, builds ONNX models from checkpoints, and prints logits.</summary>
+/// <summary>Writes tiny random Qwen checkpoints, builds ONNX models from checkpoints, prints logits, and tokenizes text.</summary>
 internal static class ModelCommand
 {
     public static Command Create()
@@ -16,6 +19,7 @@ internal static class ModelCommand
         command.Subcommands.Add(Tiny());
         command.Subcommands.Add(Build());
         command.Subcommands.Add(Logits());
+        command.Subcommands.Add(Tokenize());
         return command;
     }
 
@@ -171,6 +175,68 @@ internal static class ModelCommand
         return command;
     }
 
+    private static Command Tokenize()
+    {
+        var tokenizer = new Option<string>("--tokenizer") { Description = "Folder with tokenizer.json (a checkpoint or a 'model build' output)", Required = true };
+        var input = new Option<string?>("--input") { Description = "JSON lines file of {\"text\": ...} (default: stdin)" };
+        var json = CliOptions.Json();
+        var command = new Command("tokenize", "Encode text with the Qwen tokenizer, one line of ids per input line; no special tokens are added")
+        {
+            tokenizer, input, json,
+        };
+        command.SetAction(parse => Run(() =>
+        {
+            var qwen = QwenTokenizer.Load(parse.GetValue(tokenizer)!);
+            var path = parse.GetValue(input);
+            using var reader = path is null
+                ? new StreamReader(Console.OpenStandardInput(), new UTF8Encoding(encoderShouldEmitUTF8Identifier: false))
+                : new StreamReader(path, Encoding.UTF8);
+            var asJson = parse.GetValue(json);
+            var lineNumber = 0;
+            while (reader.ReadLine() is { } line)
+            {
+                lineNumber++;
+                if (string.IsNullOrWhiteSpace(line))
+                {
+                    continue;
+                }
+
+                var ids = qwen.Encode(ReadText(line, path ?? "stdin", lineNumber));
+                if (asJson)
+                {
+                    JsonOutput.Write(new { ids });
+                }
+                else
+                {
+                    Console.WriteLine(string.Join(' ', ids));
+                }
+            }
+
+            return 0;
+        }));
+        return command;
+    }
+
+    private static string ReadText(string line, string source, int lineNumber)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(line);
+            if (document.RootElement.ValueKind == JsonValueKind.Object
+                && document.RootElement.TryGetProperty("text", out var text)
+                && text.ValueKind == JsonValueKind.String)
+            {
+                return text.GetString()!;
+            }
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidDataException($"{source} line {lineNumber}: not JSON ({ex.Message}).", ex);
+        }
+
+        throw new InvalidDataException($"{source} line {lineNumber}: expected an object with a string \"text\".");
+    }
+
     private static int[] ParseTokens(string text)
     {
         var parts = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -197,7 +263,7 @@ internal static class ModelCommand
         {
             return action();
         }
-        catch (Exception ex) when (ex is ArgumentException or CheckpointException or IOException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException or InvalidOperationException)
+        catch (Exception ex) when (ex is ArgumentException or CheckpointException or IOException or InvalidDataException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException or InvalidOperationException)
         {
             return CommandErrors.Report(ex.Message);
         }
