@@ -21,8 +21,9 @@ public static class ApiServices
     public static WebApplicationBuilder AddQwenRagApi(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
-        var data = DataDirectory.Resolve(builder.Configuration.GetSection(DataOptions.SectionName).Get<DataOptions>()?.DataDirectory);
-        services.AddQwenRag(data);
+        var dataOptions = builder.Configuration.GetSection(DataOptions.SectionName).Get<DataOptions>();
+        var data = DataDirectory.Resolve(dataOptions?.DataDirectory);
+        services.AddQwenRag(data, modelDirectory: dataOptions?.ModelDirectory);
         services.AddIngestionWorker(builder.Configuration.GetSection("QwenRag:Worker").Get<IngestionWorkerOptions>());
 
         services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();

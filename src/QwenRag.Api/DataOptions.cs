@@ -6,4 +6,7 @@ public sealed class DataOptions
     public const string SectionName = "QwenRag";
 
     public string? DataDirectory { get; set; }
+
+    /// <summary>A Qwen model folder to answer with (key <c>QwenRag:ModelDirectory</c>); unset keeps the extractive answerer.</summary>
+    public string? ModelDirectory { get; set; }
 }

@@ -19,7 +19,9 @@ internal sealed class CliContext : IAsyncDisposable
 
     public DataDirectory Data { get; }
 
-    public static CliContext Create(ParseResult parse)
+    /// <param name="parse">The command line.</param>
+    /// <param name="modelDirectory">A Qwen model folder to answer with; null keeps the extractive answerer.</param>
+    public static CliContext Create(ParseResult parse, string? modelDirectory = null)
     {
         var data = DataDirectory.Resolve(parse.GetValue(CliOptions.Data));
         var services = new ServiceCollection()
@@ -28,7 +30,7 @@ internal sealed class CliContext : IAsyncDisposable
                 .AddFilter(level => level >= LogLevel.Warning)
                 .Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(
                     console => console.LogToStandardErrorThreshold = LogLevel.Trace))
-            .AddQwenRag(data)
+            .AddQwenRag(data, modelDirectory: modelDirectory)
             .BuildServiceProvider();
         return new CliContext(services, data);
     }

@@ -54,4 +54,10 @@ internal static class CliOptions
         Description = "Tag (repeatable)",
         AllowMultipleArgumentsPerToken = false,
     };
+
+    /// <summary>A Qwen model folder (model.onnx, genai_config.json, tokenizer.json) to answer with.</summary>
+    public static Option<string?> AnswerModel() => new("--model")
+    {
+        Description = "Answer with the Qwen model in this folder; without it answers are extractive",
+    };
 }

@@ -21,6 +21,14 @@ internal static class CommandErrors
         {
             return Report(ex.Message);
         }
+        catch (FileNotFoundException ex)
+        {
+            return Report(ex.Message);
+        }
+        catch (InvalidDataException ex)
+        {
+            return Report(ex.Message);
+        }
         catch (OperationCanceledException)
         {
             return Report("cancelled");

@@ -18,6 +18,7 @@ public static class QwenRagCommand
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(WorkerCommand.Create());
         root.Subcommands.Add(ModelCommand.Create());
+        root.Subcommands.Add(GenerateCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         return root;
     }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using QwenRag.Core;
+using QwenRag.Generation.Answering;
 using QwenRag.Ingestion.Catalog;
 using QwenRag.Ingestion.Chunking;
 using QwenRag.Ingestion.Extraction;
@@ -16,11 +17,13 @@ namespace QwenRag.Hosting;
 /// <summary>
 /// Wires the embedded defaults: MiniLM embeddings, the embedded vector store, the SQLite keyword index and
 /// catalog, all under one data directory. Everything is a lazily created singleton, so a command that only
-/// lists sets never loads the embedding model.
+/// lists sets never loads the embedding model. With a model directory, answers come from that Qwen model
+/// (<see cref="QwenAnswerGenerator"/>, one instance shared by all requests); without one, from the extractive answerer.
 /// </summary>
 public static class QwenRagServices
 {
-    public static IServiceCollection AddQwenRag(this IServiceCollection services, DataDirectory data, IngestionOptions? ingestion = null)
+    public static IServiceCollection AddQwenRag(
+        this IServiceCollection services, DataDirectory data, IngestionOptions? ingestion = null, string? modelDirectory = null)
     {
         data.EnsureCreated();
         services.AddSingleton(data);
@@ -35,7 +38,21 @@ public static class QwenRagServices
         services.AddSingleton<IKeywordIndex>(provider => new SqliteKeywordIndex(data));
         services.AddSingleton<DocumentIngestor>();
         services.AddSingleton<HybridRetriever>();
-        services.AddSingleton<IAnswerGenerator, ExtractiveAnswerer>();
+        if (string.IsNullOrWhiteSpace(modelDirectory))
+        {
+            services.AddSingleton<IAnswerGenerator, ExtractiveAnswerer>();
+        }
+        else
+        {
+            var model = Path.GetFullPath(modelDirectory);
+            if (!Directory.Exists(model))
+            {
+                throw new ArgumentException($"The model directory '{model}' does not exist.", nameof(modelDirectory));
+            }
+
+            services.AddSingleton<IAnswerGenerator>(_ => new QwenAnswerGenerator(model));
+        }
+
         services.AddSingleton<QueryService>();
         return services;
     }

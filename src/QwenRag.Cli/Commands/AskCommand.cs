@@ -12,9 +12,10 @@ internal static class AskCommand
         var set = CliOptions.Set();
         var top = CliOptions.Top(QueryService.DefaultAskTop);
         var json = CliOptions.Json();
+        var model = CliOptions.AnswerModel();
         var command = new Command("ask", "Answer a question from a set, citing document and page")
         {
-            question, set, top, json,
+            question, set, top, json, model,
         };
         command.SetAction((parse, cancellationToken) => CommandErrors.RunAsync(async () =>
         {
@@ -24,7 +25,7 @@ internal static class AskCommand
                 return CommandErrors.Report("the question is empty");
             }
 
-            await using var context = CliContext.Create(parse);
+            await using var context = CliContext.Create(parse, parse.GetValue(model));
             var query = context.Get<QueryService>();
             if (parse.GetValue(json))
             {

@@ -13,7 +13,8 @@ internal static class ServeCommand
         {
             Description = $"Where to listen (default {QwenRagApi.DefaultUrl}); beyond loopback only with API keys configured",
         };
-        var command = new Command("serve", "Run the REST API and the ingestion worker over the data directory") { urls };
+        var model = CliOptions.AnswerModel();
+        var command = new Command("serve", "Run the REST API and the ingestion worker over the data directory") { urls, model };
         command.SetAction(async (parse, cancellationToken) =>
         {
             // The host stops gracefully on Ctrl+C/SIGTERM; System.CommandLine would otherwise end the process 2 s in.
@@ -23,6 +24,11 @@ internal static class ServeCommand
             if (parse.GetValue(urls) is { Length: > 0 } listen)
             {
                 args.AddRange(["--urls", listen]);
+            }
+
+            if (parse.GetValue(model) is { Length: > 0 } modelDirectory)
+            {
+                args.AddRange(["--QwenRag:ModelDirectory", Path.GetFullPath(modelDirectory)]);
             }
 
             try

@@ -1,0 +1,149 @@
+using System.Text;
+using Microsoft.Extensions.AI;
+using QwenRag.Generation.Chat;
+using QwenRag.Generation.Checkpoints;
+using QwenRag.Generation.Onnx;
+
+namespace QwenRag.Generation.Tests;
+
+/// <summary>A tiny random Qwen3 model with the full Qwen vocabulary and tokenizer, built once for the chat client tests.</summary>
+public sealed class ChatModelFixture : IDisposable
+{
+    public ChatModelFixture()
+    {
+        Root = Path.Combine(Path.GetTempPath(), "qwenrag-chat-" + Guid.NewGuid().ToString("N"));
+        var checkpoint = Path.Combine(Root, "hf");
+        ModelDirectory = Path.Combine(Root, "onnx");
+        TinyCheckpoint.Write(checkpoint, new TinyCheckpointOptions
+        {
+            Architecture = QwenArchitecture.Qwen3,
+            Layers = 1,
+            Hidden = 32,
+            Heads = 2,
+            KvHeads = 1,
+            Intermediate = 64,
+            Vocab = 151936,
+            Tied = true,
+            MaxPositions = 256,
+            Seed = 5,
+        });
+        var tokenizer = new TokenizerFixture().Directory;
+        foreach (var name in new[] { "tokenizer.json", "tokenizer_config.json" })
+        {
+            File.Copy(Path.Combine(tokenizer, name), Path.Combine(checkpoint, name));
+        }
+
+        QwenOnnxBuilder.Build(checkpoint, ModelDirectory);
+        Client = QwenChatClient.Open(ModelDirectory);
+    }
+
+    public string Root { get; }
+
+    public string ModelDirectory { get; }
+
+    public QwenChatClient Client { get; }
+
+    public void Dispose()
+    {
+        Client.Dispose();
+        try
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
+
+public sealed class QwenChatClientTests(ChatModelFixture fixture) : IClassFixture<ChatModelFixture>
+{
+    private static readonly ChatMessage[] Messages = [new(ChatRole.User, "Hello, who are you?")];
+
+    private static async Task<(string Text, int Updates)> Stream(IChatClient client, ChatOptions options, CancellationToken cancellationToken = default)
+    {
+        var text = new StringBuilder();
+        var updates = 0;
+        await foreach (var update in client.GetStreamingResponseAsync(Messages, options, cancellationToken))
+        {
+            Assert.Equal(ChatRole.Assistant, update.Role);
+            text.Append(update.Text);
+            updates++;
+        }
+
+        return (text.ToString(), updates);
+    }
+
+    [Fact]
+    public async Task GetResponseAsync_Greedy_EqualsStreamingText()
+    {
+        var options = new ChatOptions { Temperature = 0, MaxOutputTokens = 12 };
+        var response = await fixture.Client.GetResponseAsync(Messages, options);
+        var (streamed, _) = await Stream(fixture.Client, options);
+
+        Assert.Equal(streamed, response.Text);
+        Assert.NotEmpty(response.Text);
+        Assert.Equal(ChatRole.Assistant, response.Messages.Single().Role);
+    }
+
+    [Fact]
+    public async Task GetStreamingResponseAsync_RespectsMaxOutputTokens()
+    {
+        var (_, updates) = await Stream(fixture.Client, new ChatOptions { Temperature = 0, MaxOutputTokens = 3 });
+
+        // At most one text update per token, plus the final update carrying the finish reason.
+        Assert.InRange(updates, 1, 4);
+        var response = await fixture.Client.GetResponseAsync(Messages, new ChatOptions { Temperature = 0, MaxOutputTokens = 3 });
+        Assert.Equal(ChatFinishReason.Length, response.FinishReason);
+    }
+
+    [Fact]
+    public async Task GetResponseAsync_SameSeed_Reproduces()
+    {
+        var options = new ChatOptions { Temperature = 1.5f, TopK = 0, TopP = 1, Seed = 42, MaxOutputTokens = 10 };
+        var first = await fixture.Client.GetResponseAsync(Messages, options);
+        var second = await fixture.Client.GetResponseAsync(Messages, options);
+
+        Assert.Equal(first.Text, second.Text);
+    }
+
+    [Fact]
+    public async Task GetStreamingResponseAsync_Cancelled_Stops()
+    {
+        using var cancellation = new CancellationTokenSource();
+        var options = new ChatOptions { Temperature = 0, MaxOutputTokens = 100 };
+        var updates = 0;
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+        {
+            await foreach (var update in fixture.Client.GetStreamingResponseAsync(Messages, options, cancellation.Token))
+            {
+                updates++;
+                await cancellation.CancelAsync();
+            }
+        });
+        Assert.Equal(1, updates);
+    }
+
+    [Fact]
+    public void GetService_ReturnsMetadata()
+    {
+        var metadata = fixture.Client.GetService<ChatClientMetadata>();
+
+        Assert.NotNull(metadata);
+        Assert.Equal(QwenChatClient.ProviderName, metadata.ProviderName);
+        Assert.Equal("onnx", metadata.DefaultModelId);
+    }
+
+    [Theory]
+    [InlineData("abcSTOPdef", "abc", true, "")]
+    [InlineData("abcST", "abc", false, "ST")]
+    [InlineData("abcxyz", "abcxyz", false, "")]
+    public void Release_HoldsBackStopPrefixes(string pending, string text, bool hit, string left)
+    {
+        var rest = pending;
+        var result = QwenChatClient.Release(ref rest, ["STOP"], final: false);
+
+        Assert.Equal((text, hit), result);
+        Assert.Equal(left, rest);
+    }
+}
