@@ -6,6 +6,9 @@ namespace QwenRag.Core;
 /// </summary>
 public sealed record AnswerUpdate(string? Text, IReadOnlyList<Citation>? Citations)
 {
+    /// <summary>What every answerer says when retrieval found nothing to answer from.</summary>
+    public const string NoSourcesText = "No passages in this set answer the question.";
+
     public static AnswerUpdate Delta(string text) => new(text, null);
 
     public static AnswerUpdate Cited(IReadOnlyList<Citation> citations) => new(null, citations);

@@ -20,7 +20,7 @@ public sealed partial class QwenAnswerGenerator : IAnswerGenerator, IDisposable
 
     public const int DefaultMaxNewTokens = 512;
 
-    public const string NoSources = "No passages in this set answer the question.";
+    public const string NoSources = AnswerUpdate.NoSourcesText;
 
     public const string SystemPrompt =
         "You answer questions using only the numbered sources the user gives you. " +

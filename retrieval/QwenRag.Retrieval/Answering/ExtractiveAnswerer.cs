@@ -14,7 +14,7 @@ public sealed class ExtractiveAnswerer : IAnswerGenerator
 {
     public const string GeneratorName = "extractive";
 
-    public const string NoAnswer = "No passages in this set answer the question.";
+    public const string NoAnswer = AnswerUpdate.NoSourcesText;
 
     /// <summary>Sentences this similar to one already chosen say the same thing again.</summary>
     private const double DuplicateSimilarity = 0.92;
