@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using QwenRag.Generation.Checkpoints;
@@ -30,7 +31,7 @@ public sealed class QwenOnnxModel : IDisposable
     private readonly TensorElementType _kvType;
     private bool _disposed;
 
-    public QwenOnnxModel(string modelDirectory, SessionOptions? options = null)
+    public QwenOnnxModel(string modelDirectory, QwenRuntimeOptions? options = null, ILogger? logger = null)
     {
         var modelPath = Path.Combine(modelDirectory, QwenOnnxBuilder.ModelFileName);
         if (!File.Exists(modelPath))
@@ -38,7 +39,7 @@ public sealed class QwenOnnxModel : IDisposable
             throw new FileNotFoundException($"No {QwenOnnxBuilder.ModelFileName} in {modelDirectory}.", modelPath);
         }
 
-        _session = options is null ? new InferenceSession(modelPath) : new InferenceSession(modelPath, options);
+        _session = new InferenceSession(modelPath);
         var inputs = _session.InputMetadata;
         Layers = inputs.Keys.Count(name => name.StartsWith("past_key_values.", StringComparison.Ordinal) && name.EndsWith(".key", StringComparison.Ordinal));
         var past = inputs["past_key_values.0.key"];

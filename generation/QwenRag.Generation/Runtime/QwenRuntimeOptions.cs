@@ -1,0 +1,17 @@
+namespace QwenRag.Generation.Runtime;
+
+/// <summary>How a <see cref="QwenOnnxModel"/> is run.</summary>
+public sealed record QwenRuntimeOptions
+{
+    /// <summary>The device asked for; CUDA falls back to the CPU when it is not usable, and the reason is logged.</summary>
+    public ExecutionDevice Device { get; init; } = ExecutionDevice.Cpu;
+
+    /// <summary>The CUDA device ordinal.</summary>
+    public int CudaDeviceId { get; init; }
+
+    /// <summary>
+    /// Sliding-window layers keep a cache of the window plus this fraction of it, so that the oldest positions are
+    /// evicted in blocks rather than one per token (CPU only; CUDA's windowed cache is exactly the window).
+    /// </summary>
+    public double WindowCacheSlack { get; init; } = 0.125;
+}
