@@ -8,13 +8,13 @@ namespace QwenRag.Generation.Tests;
 /// <summary>Writes a tiny checkpoint, builds its ONNX model and compares logits with the plain-loop reference.</summary>
 internal sealed class ModelFixture : IDisposable
 {
-    private ModelFixture(string root, TinyCheckpointOptions options, OnnxPrecision precision)
+    private ModelFixture(string root, TinyCheckpointOptions options, OnnxPrecision precision, bool windowedCache)
     {
         Root = root;
         CheckpointDirectory = Path.Combine(root, "hf");
         ModelDirectory = Path.Combine(root, "onnx");
         TinyCheckpoint.Write(CheckpointDirectory, options);
-        Build = QwenOnnxBuilder.Build(CheckpointDirectory, ModelDirectory, precision);
+        Build = QwenOnnxBuilder.Build(CheckpointDirectory, ModelDirectory, precision, windowedCache);
         Checkpoint = SafetensorsCheckpoint.Open(CheckpointDirectory);
         Model = new QwenOnnxModel(ModelDirectory);
     }
@@ -31,12 +31,12 @@ internal sealed class ModelFixture : IDisposable
 
     public QwenOnnxModel Model { get; }
 
-    public static ModelFixture Create(TinyCheckpointOptions options, OnnxPrecision precision = OnnxPrecision.Fp32)
+    public static ModelFixture Create(TinyCheckpointOptions options, OnnxPrecision precision = OnnxPrecision.Fp32, bool windowedCache = true)
     {
         var root = Path.Combine(Path.GetTempPath(), "qwenrag-onnx-" + Guid.NewGuid().ToString("N"));
         try
         {
-            return new ModelFixture(root, options, precision);
+            return new ModelFixture(root, options, precision, windowedCache);
         }
         catch
         {

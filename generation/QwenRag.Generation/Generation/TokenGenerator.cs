@@ -74,7 +74,7 @@ public sealed class TokenGenerator
         var longestStop = options.StopStrings.Count == 0 ? 0 : options.StopStrings.Max(stop => stop.Length);
         var checkedLength = 0;
 
-        using var cache = _model.CreateCache();
+        using var cache = _model.CreateCache(prompt.Length + options.MaxNewTokens);
         float[] logits = [];
         for (var start = 0; start < prompt.Length; start += _prefillChunk)
         {

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using Google.Protobuf;
 using Onnx;
 using QwenRag.Generation.Checkpoints;
@@ -14,7 +15,8 @@ public sealed record QwenOnnxBuildResult(
     long DataBytes,
     int ContextLength,
     bool RopeTablesAreInputs,
-    TimeSpan Elapsed);
+    TimeSpan Elapsed,
+    int WindowCachedLayers);
 
 /// <summary>
 /// Turns a Hugging Face Qwen2/Qwen3 safetensors checkpoint into an ONNX model for ONNX Runtime
@@ -39,12 +41,30 @@ public static class QwenOnnxBuilder
     /// </summary>
     internal const int LocalWindowOffset = 0;
 
+    /// <summary>Model metadata: the layers whose KV cache is window-sized (comma-separated), when any are.</summary>
+    public const string WindowCacheLayersKey = "qwenrag.window_cache_layers";
+
+    /// <summary>Model metadata: GroupQueryAttention's local_window_size of the window-cached layers.</summary>
+    public const string LocalWindowSizeKey = "qwenrag.local_window_size";
+
+    /// <summary>The symbolic length of a window-sized KV cache input or output.</summary>
+    public const string WindowCacheDimension = "window_cache_length";
+
     private const int Int4BlockSize = 32;
 
     private static readonly string[] TokenizerFiles =
         ["tokenizer.json", "tokenizer_config.json", "vocab.json", "merges.txt", "generation_config.json", "config.json", "special_tokens_map.json"];
 
-    public static QwenOnnxBuildResult Build(string checkpointDirectory, string outputDirectory, OnnxPrecision precision = OnnxPrecision.Fp32)
+    /// <param name="checkpointDirectory">A Hugging Face checkpoint folder (config.json and safetensors).</param>
+    /// <param name="outputDirectory">Where model.onnx, its data, genai_config.json and the tokenizer files go.</param>
+    /// <param name="precision">Weights and activations: fp32, fp16 (for CUDA) or int4 weights with fp32 activations.</param>
+    /// <param name="windowedCache">
+    /// Sliding-window layers get GroupQueryAttention's window-sized cache (<c>sliding_window_cache</c>), whose memory
+    /// stays bounded however long the context grows. onnxruntime-genai 0.18 cannot feed such a graph; pass false for
+    /// full-length caches on every layer (what genai runs).
+    /// </param>
+    public static QwenOnnxBuildResult Build(
+        string checkpointDirectory, string outputDirectory, OnnxPrecision precision = OnnxPrecision.Fp32, bool windowedCache = true)
     {
         var stopwatch = Stopwatch.StartNew();
         using var checkpoint = SafetensorsCheckpoint.Open(checkpointDirectory);
@@ -71,7 +91,7 @@ public static class QwenOnnxBuilder
         ModelProto model;
         using (var data = new ExternalDataWriter(dataPath))
         {
-            var emitter = new Emitter(checkpoint, config, precision, data, contextLength, dynamicRope);
+            var emitter = new Emitter(checkpoint, config, precision, data, contextLength, dynamicRope, windowedCache);
             model = emitter.Emit();
         }
 
@@ -91,7 +111,8 @@ public static class QwenOnnxBuilder
         }
 
         return new QwenOnnxBuildResult(
-            modelPath, dataPath, new FileInfo(modelPath).Length, new FileInfo(dataPath).Length, contextLength, dynamicRope, stopwatch.Elapsed);
+            modelPath, dataPath, new FileInfo(modelPath).Length, new FileInfo(dataPath).Length, contextLength, dynamicRope, stopwatch.Elapsed,
+            model.MetadataProps.FirstOrDefault(entry => entry.Key == WindowCacheLayersKey)?.Value.Split(',').Length ?? 0);
     }
 
     /// <summary>
@@ -111,7 +132,8 @@ public static class QwenOnnxBuilder
     }
 
     private sealed class Emitter(
-        SafetensorsCheckpoint checkpoint, QwenConfig config, OnnxPrecision precision, ExternalDataWriter data, int contextLength, bool dynamicRope)
+        SafetensorsCheckpoint checkpoint, QwenConfig config, OnnxPrecision precision, ExternalDataWriter data, int contextLength, bool dynamicRope,
+        bool windowedCache)
     {
         private readonly OnnxGraph _g = new();
         private readonly OnnxDataType _act = precision == OnnxPrecision.Fp16 ? OnnxDataType.Float16 : OnnxDataType.Float;
@@ -129,8 +151,9 @@ public static class QwenOnnxBuilder
             _g.Input("attention_mask", OnnxDataType.Int64, "batch_size", "total_sequence_length");
             for (var i = 0; i < config.NumLayers; i++)
             {
-                _g.Input($"past_key_values.{i}.key", _act, "batch_size", kv, "past_sequence_length", d);
-                _g.Input($"past_key_values.{i}.value", _act, "batch_size", kv, "past_sequence_length", d);
+                var length = IsWindowCached(i) ? WindowCacheDimension : "past_sequence_length";
+                _g.Input($"past_key_values.{i}.key", _act, "batch_size", kv, length, d);
+                _g.Input($"past_key_values.{i}.value", _act, "batch_size", kv, length, d);
             }
 
             string cos, sin;
@@ -185,6 +208,13 @@ public static class QwenOnnxBuilder
             };
             model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 17 });
             model.OpsetImport.Add(new OperatorSetIdProto { Domain = OnnxGraph.MicrosoftDomain, Version = 1 });
+            var windowed = Enumerable.Range(0, config.NumLayers).Where(IsWindowCached).ToArray();
+            if (windowed.Length > 0)
+            {
+                model.MetadataProps.Add(new StringStringEntryProto { Key = WindowCacheLayersKey, Value = string.Join(',', windowed) });
+                model.MetadataProps.Add(new StringStringEntryProto { Key = LocalWindowSizeKey, Value = LocalWindowSize(windowed[0]).ToString(CultureInfo.InvariantCulture) });
+            }
+
             return model;
         }
 
@@ -222,21 +252,37 @@ public static class QwenOnnxBuilder
             // ONNX Runtime 1.31's CPU GroupQueryAttention masks all but the last local_window_size keys (checked
             // against the reference by ModelLogitsTests.SlidingWindow*), so the window goes in unchanged. Older
             // kernels kept local_window_size + 1 keys, hence the "sliding_window - 1" rule of onnxruntime-genai.
-            var window = config.IsSliding(layer) && config.SlidingWindow is int w ? w + LocalWindowOffset : -1;
+            // A window-cached layer keeps only the most recent positions (at least the window), evicting in blocks.
+            var windowCached = IsWindowCached(layer);
+            List<AttributeProto> attributes =
+            [
+                OnnxGraph.Int("num_heads", config.NumHeads),
+                OnnxGraph.Int("kv_num_heads", config.NumKvHeads),
+                OnnxGraph.Int("do_rotary", 1),
+                OnnxGraph.Int("rotary_interleaved", 0),
+                OnnxGraph.Int("local_window_size", LocalWindowSize(layer)),
+            ];
+            if (windowCached)
+            {
+                attributes.Add(OnnxGraph.Int("sliding_window_cache", 1));
+            }
+
             var outputs = _g.Node(
                 "GroupQueryAttention",
                 [q, k, v, $"past_key_values.{layer}.key", $"past_key_values.{layer}.value", seqlensK, total, cos, sin],
                 [name + "/output", $"present.{layer}.key", $"present.{layer}.value"],
                 OnnxGraph.MicrosoftDomain,
-                OnnxGraph.Int("num_heads", config.NumHeads),
-                OnnxGraph.Int("kv_num_heads", config.NumKvHeads),
-                OnnxGraph.Int("do_rotary", 1),
-                OnnxGraph.Int("rotary_interleaved", 0),
-                OnnxGraph.Int("local_window_size", window));
-            _g.Output($"present.{layer}.key", _act, "batch_size", config.NumKvHeads, "total_sequence_length", d);
-            _g.Output($"present.{layer}.value", _act, "batch_size", config.NumKvHeads, "total_sequence_length", d);
+                [.. attributes]);
+            var length = windowCached ? WindowCacheDimension : "total_sequence_length";
+            _g.Output($"present.{layer}.key", _act, "batch_size", config.NumKvHeads, length, d);
+            _g.Output($"present.{layer}.value", _act, "batch_size", config.NumKvHeads, length, d);
             return Linear(name + "/o_proj", outputs[0], p + "self_attn.o_proj", config.HiddenSize, config.NumHeads * d);
         }
+
+        private int LocalWindowSize(int layer) =>
+            config.IsSliding(layer) && config.SlidingWindow is int w ? w + LocalWindowOffset : -1;
+
+        private bool IsWindowCached(int layer) => windowedCache && LocalWindowSize(layer) > 0;
 
         /// <summary>Qwen3's q_norm/k_norm: RMSNorm over head_dim of each head, before the rotary inside GQA.</summary>
         private string HeadNorm(string name, string input, string weightName, int heads)

@@ -3,32 +3,43 @@ using Microsoft.ML.OnnxRuntime;
 namespace QwenRag.Generation.Runtime;
 
 /// <summary>
-/// The keys and values of every token one generation has passed through a <see cref="QwenOnnxModel"/> (batch 1):
-/// past_key_values.{i}.key/value for the next pass. Belongs to one generation, never to the model; dispose it when
-/// the generation ends.
+/// The keys and values one generation has passed through a <see cref="QwenOnnxModel"/> (batch 1): one preallocated
+/// buffer per layer and kind, bound as both past_key_values.{i}.* and present.{i}.* so that ONNX Runtime appends in
+/// place. Full-attention layers hold <see cref="Capacity"/> positions; window-cached layers hold a fixed window that
+/// GroupQueryAttention evicts from, so their memory does not grow with the context. Belongs to one generation, never
+/// to the model; dispose it when the generation ends.
 /// </summary>
 public sealed class KvCache : IDisposable
 {
-    private readonly List<OrtValue> _past;
+    private readonly OrtValue[] _buffers;
     private bool _disposed;
 
-    internal KvCache(QwenOnnxModel owner, List<OrtValue> past)
+    internal KvCache(QwenOnnxModel owner, OrtValue[] buffers, int capacity, long bytes)
     {
         Owner = owner;
-        _past = past;
+        _buffers = buffers;
+        Capacity = capacity;
+        Bytes = bytes;
     }
 
-    /// <summary>Tokens held: the past length of the next pass.</summary>
+    /// <summary>Tokens passed so far: the absolute position of the next token.</summary>
     public int Length { get; internal set; }
+
+    /// <summary>The most tokens this cache can take (prompt and generated).</summary>
+    public int Capacity { get; }
+
+    /// <summary>Memory held by the key and value buffers of every layer.</summary>
+    public long Bytes { get; }
 
     internal QwenOnnxModel Owner { get; }
 
-    internal List<OrtValue> Past
+    /// <summary>Layer i's key at 2i, its value at 2i + 1.</summary>
+    internal OrtValue[] Buffers
     {
         get
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            return _past;
+            return _buffers;
         }
     }
 
@@ -40,11 +51,9 @@ public sealed class KvCache : IDisposable
         }
 
         _disposed = true;
-        foreach (var value in _past)
+        foreach (var value in _buffers)
         {
             value.Dispose();
         }
-
-        _past.Clear();
     }
 }

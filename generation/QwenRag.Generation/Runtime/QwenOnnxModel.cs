@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using System.Globalization;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using QwenRag.Generation.Checkpoints;
@@ -20,26 +22,54 @@ public sealed record GreedyResult(IReadOnlyList<int> Tokens, TimeSpan Prefill, T
 }
 
 /// <summary>
-/// One ONNX Runtime session over a model folder written by <see cref="QwenOnnxBuilder"/> (CPU provider),
-/// fed the onnxruntime-genai way: input_ids, attention_mask and past_key_values.{i}.key/value, carrying
-/// present.{i}.* forward as the next step's past.
+/// One ONNX Runtime session over a model folder written by <see cref="QwenOnnxBuilder"/>, on the CPU or CUDA, fed the
+/// onnxruntime-genai way (input_ids, attention_mask, past_key_values.{i}.key/value) with the KV cache bound through
+/// <see cref="OrtIoBinding"/>: past and present share one preallocated buffer per layer (<see cref="KvCache"/>).
+/// Generations may run concurrently, each with its own cache.
 /// </summary>
 public sealed class QwenOnnxModel : IDisposable
 {
+    internal const string CudaProvider = "CUDAExecutionProvider";
+
+    private readonly SessionOptions _sessionOptions;
     private readonly InferenceSession _session;
     private readonly QwenConfig? _ropeConfig;
     private readonly TensorElementType _kvType;
+    private readonly OrtMemoryInfo? _deviceMemory;
+    private readonly OrtAllocator? _deviceAllocator;
+    private readonly bool[] _windowCached;
+    private readonly string[] _pastNames;
+    private readonly string[] _presentNames;
     private bool _disposed;
 
+    /// <param name="modelDirectory">A folder written by <see cref="QwenOnnxBuilder"/>.</param>
+    /// <param name="options">The device asked for and the window cache slack.</param>
+    /// <param name="logger">Receives the device chosen and why.</param>
     public QwenOnnxModel(string modelDirectory, QwenRuntimeOptions? options = null, ILogger? logger = null)
     {
+        options ??= new QwenRuntimeOptions();
+        logger ??= NullLogger.Instance;
         var modelPath = Path.Combine(modelDirectory, QwenOnnxBuilder.ModelFileName);
         if (!File.Exists(modelPath))
         {
             throw new FileNotFoundException($"No {QwenOnnxBuilder.ModelFileName} in {modelDirectory}.", modelPath);
         }
 
-        _session = new InferenceSession(modelPath);
+        (ContextLength, EosTokenId) = ReadGenAiConfig(Path.Combine(modelDirectory, QwenOnnxBuilder.GenAiConfigFileName));
+        var choice = DeviceChoice.Choose(options, QwenOnnxGraph.KvElementType(modelPath), OrtEnv.Instance().GetAvailableProviders());
+        (_sessionOptions, _session, choice) = Open(modelPath, options, choice);
+        Device = choice.Device;
+        DeviceReason = choice.Reason;
+        if (choice.Device == options.Device)
+        {
+            logger.LogInformation("Qwen model {Directory} runs on {Device}: {Reason}.", modelDirectory, choice.Device, choice.Reason);
+        }
+        else
+        {
+            logger.LogWarning("Qwen model {Directory} runs on {Device} although {Asked} was asked for: {Reason}.",
+                modelDirectory, choice.Device, options.Device, choice.Reason);
+        }
+
         var inputs = _session.InputMetadata;
         Layers = inputs.Keys.Count(name => name.StartsWith("past_key_values.", StringComparison.Ordinal) && name.EndsWith(".key", StringComparison.Ordinal));
         var past = inputs["past_key_values.0.key"];
@@ -47,14 +77,52 @@ public sealed class QwenOnnxModel : IDisposable
         HeadDim = past.Dimensions[3];
         _kvType = past.ElementDataType;
         VocabSize = _session.OutputMetadata["logits"].Dimensions[2];
+        _pastNames = new string[Layers * 2];
+        _presentNames = new string[Layers * 2];
+        for (var layer = 0; layer < Layers; layer++)
+        {
+            _pastNames[2 * layer] = $"past_key_values.{layer}.key";
+            _pastNames[(2 * layer) + 1] = $"past_key_values.{layer}.value";
+            _presentNames[2 * layer] = $"present.{layer}.key";
+            _presentNames[(2 * layer) + 1] = $"present.{layer}.value";
+        }
+
+        _windowCached = new bool[Layers];
+        var metadata = _session.ModelMetadata.CustomMetadataMap;
+        if (metadata.TryGetValue(QwenOnnxBuilder.WindowCacheLayersKey, out var layers)
+            && metadata.TryGetValue(QwenOnnxBuilder.LocalWindowSizeKey, out var window))
+        {
+            foreach (var layer in layers.Split(',', StringSplitOptions.RemoveEmptyEntries))
+            {
+                _windowCached[int.Parse(layer, CultureInfo.InvariantCulture)] = true;
+            }
+
+            LocalWindowSize = int.Parse(window, CultureInfo.InvariantCulture);
+            // CUDA's windowed kernels want the buffer to be exactly the window; on the CPU some slack lets
+            // GroupQueryAttention evict a block of positions at a time instead of compacting at every token.
+            WindowCacheLength = Device == ExecutionDevice.Cuda
+                ? LocalWindowSize.Value
+                : LocalWindowSize.Value + Math.Max(1, (int)Math.Ceiling(LocalWindowSize.Value * options.WindowCacheSlack));
+        }
+
         if (inputs.ContainsKey(QwenOnnxBuilder.CosCacheInput))
         {
             // Dynamic NTK: the rotary tables depend on the total length, so they are computed here each step.
             _ropeConfig = QwenConfig.Load(Path.Combine(modelDirectory, "config.json"));
         }
 
-        (ContextLength, EosTokenId) = ReadGenAiConfig(Path.Combine(modelDirectory, QwenOnnxBuilder.GenAiConfigFileName));
+        if (Device == ExecutionDevice.Cuda)
+        {
+            _deviceMemory = new OrtMemoryInfo(OrtMemoryInfo.allocatorCUDA, OrtAllocatorType.DeviceAllocator, options.CudaDeviceId, OrtMemType.Default);
+            _deviceAllocator = new OrtAllocator(_session, _deviceMemory);
+        }
     }
+
+    /// <summary>Where the model runs.</summary>
+    public ExecutionDevice Device { get; }
+
+    /// <summary>Why it runs there (for logs and benchmarks).</summary>
+    public string DeviceReason { get; }
 
     public int Layers { get; }
 
@@ -72,6 +140,15 @@ public sealed class QwenOnnxModel : IDisposable
 
     /// <summary>True when cos/sin tables are graph inputs that this runtime supplies (dynamic NTK scaling).</summary>
     public bool SuppliesRopeTables => _ropeConfig is not null;
+
+    /// <summary>The attention window of the window-cached layers, when the model has any.</summary>
+    public int? LocalWindowSize { get; }
+
+    /// <summary>Positions a window-cached layer's buffer holds (0 when there are none).</summary>
+    public int WindowCacheLength { get; }
+
+    /// <summary>How many layers keep a window-sized cache.</summary>
+    public int WindowCachedLayers => _windowCached.Count(cached => cached);
 
     /// <summary>
     /// Logits for every input position (batch 1). With <paramref name="prefill"/> = N, the first N tokens go in
@@ -99,7 +176,7 @@ public sealed class QwenOnnxModel : IDisposable
 
         var ids = tokens.ToArray();
         var result = new float[ids.Length][];
-        using var cache = CreateCache();
+        using var cache = CreateCache(ids.Length);
         while (cache.Length < ids.Length)
         {
             var position = cache.Length;
@@ -128,7 +205,7 @@ public sealed class QwenOnnxModel : IDisposable
 
         ArgumentOutOfRangeException.ThrowIfLessThan(newTokens, 1);
         var generated = new List<int>(newTokens);
-        using var cache = CreateCache();
+        using var cache = CreateCache(Math.Min(ContextLength, prompt.Count + newTokens));
         var stopwatch = Stopwatch.StartNew();
         var next = ArgMax(Run(cache, prompt.ToArray(), lastOnly: true));
         var prefill = stopwatch.Elapsed;
@@ -143,29 +220,55 @@ public sealed class QwenOnnxModel : IDisposable
         return new GreedyResult(generated, prefill, stopwatch.Elapsed);
     }
 
-    /// <summary>An empty KV cache for one generation over this model; the caller disposes it.</summary>
-    public KvCache CreateCache()
+    /// <summary>
+    /// An empty KV cache for one generation of at most <paramref name="capacity"/> tokens (default: the context
+    /// length), its buffers allocated once, on the model's device; the caller disposes it.
+    /// </summary>
+    public KvCache CreateCache(int? capacity = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var past = new List<OrtValue>(Layers * 2);
+        var tokens = capacity ?? ContextLength;
+        // Static rotary tables end at the context length; dynamic NTK tables are computed for any length (and
+        // generation still stops at the context length, which TokenGenerator enforces).
+        var limit = SuppliesRopeTables ? int.MaxValue : ContextLength;
+        if (tokens < 1 || tokens > limit)
+        {
+            throw new ArgumentOutOfRangeException(nameof(capacity), tokens, $"A cache holds between 1 and {ContextLength} tokens (the context length).");
+        }
+
+        var buffers = new OrtValue[Layers * 2];
+        var allocator = _deviceAllocator ?? OrtAllocator.DefaultInstance;
         try
         {
-            for (var layer = 0; layer < Layers * 2; layer++)
+            for (var i = 0; i < buffers.Length; i++)
             {
-                past.Add(OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, _kvType, [1, KvHeads, 0, HeadDim]));
+                buffers[i] = OrtValue.CreateAllocatedTensorValue(allocator, _kvType, [1, KvHeads, BufferLength(i / 2, tokens), HeadDim]);
             }
         }
         catch
         {
-            foreach (var value in past)
+            foreach (var value in buffers)
             {
-                value.Dispose();
+                value?.Dispose();
             }
 
             throw;
         }
 
-        return new KvCache(this, past);
+        return new KvCache(this, buffers, tokens, KvCacheBytes(tokens));
+    }
+
+    /// <summary>What <see cref="CreateCache"/> allocates for <paramref name="tokens"/> tokens, without allocating it.</summary>
+    public long KvCacheBytes(int tokens)
+    {
+        var elementBytes = _kvType == TensorElementType.Float16 ? 2L : 4L;
+        long positions = 0;
+        for (var layer = 0; layer < Layers; layer++)
+        {
+            positions += BufferLength(layer, tokens);
+        }
+
+        return 2 * positions * KvHeads * HeadDim * elementBytes;
     }
 
     /// <summary>
@@ -183,12 +286,6 @@ public sealed class QwenOnnxModel : IDisposable
         if (!ReferenceEquals(cache.Owner, this))
         {
             throw new ArgumentException("The cache belongs to another model.", nameof(cache));
-        }
-
-        if (cache.Length + tokens.Length > ContextLength)
-        {
-            throw new ArgumentException(
-                $"{cache.Length} cached tokens plus {tokens.Length} new ones exceed the context length of {ContextLength}.", nameof(tokens));
         }
 
         return Run(cache, tokens, lastOnly: true);
@@ -212,9 +309,15 @@ public sealed class QwenOnnxModel : IDisposable
     private float[] Run(KvCache cache, ReadOnlySpan<int> tokens, bool lastOnly)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var past = cache.Past;
+        var buffers = cache.Buffers;
         var count = tokens.Length;
         var total = cache.Length + count;
+        if (total > cache.Capacity)
+        {
+            throw new ArgumentException(
+                $"{cache.Length} cached tokens plus {count} new ones exceed the cache's capacity of {cache.Capacity} tokens.", nameof(tokens));
+        }
+
         var ids = new long[count];
         for (var i = 0; i < count; i++)
         {
@@ -223,55 +326,36 @@ public sealed class QwenOnnxModel : IDisposable
 
         var mask = new long[total];
         Array.Fill(mask, 1L);
-        var names = new List<string> { "input_ids", "attention_mask" };
-        var values = new List<OrtValue>
-        {
-            OrtValue.CreateTensorValueFromMemory(ids, [1, count]),
-            OrtValue.CreateTensorValueFromMemory(mask, [1, total]),
-        };
-        var owned = new List<OrtValue>(values);
+        var owned = new List<OrtValue>(4);
         try
         {
-            for (var layer = 0; layer < Layers; layer++)
-            {
-                names.Add($"past_key_values.{layer}.key");
-                values.Add(past[2 * layer]);
-                names.Add($"past_key_values.{layer}.value");
-                values.Add(past[(2 * layer) + 1]);
-            }
-
+            using var binding = _session.CreateIoBinding();
+            owned.Add(OrtValue.CreateTensorValueFromMemory(ids, [1, count]));
+            binding.BindInput("input_ids", owned[^1]);
+            owned.Add(OrtValue.CreateTensorValueFromMemory(mask, [1, total]));
+            binding.BindInput("attention_mask", owned[^1]);
             if (_ropeConfig is not null)
             {
                 var (cos, sin) = RopeTables.Tables(_ropeConfig, total, total);
-                var half = HeadDim / 2;
-                names.Add(QwenOnnxBuilder.CosCacheInput);
-                names.Add(QwenOnnxBuilder.SinCacheInput);
-                var cosValue = Table(cos, total, half);
-                owned.Add(cosValue);
-                values.Add(cosValue);
-                var sinValue = Table(sin, total, half);
-                owned.Add(sinValue);
-                values.Add(sinValue);
+                owned.Add(Table(cos, total, HeadDim / 2));
+                binding.BindInput(QwenOnnxBuilder.CosCacheInput, owned[^1]);
+                owned.Add(Table(sin, total, HeadDim / 2));
+                binding.BindInput(QwenOnnxBuilder.SinCacheInput, owned[^1]);
             }
 
-            var outputNames = new List<string> { "logits" };
-            for (var layer = 0; layer < Layers; layer++)
+            // Past and present are the same buffer: GroupQueryAttention writes the new keys and values in place.
+            binding.BindOutputToDevice("logits", OrtMemoryInfo.DefaultInstance);
+            for (var i = 0; i < buffers.Length; i++)
             {
-                outputNames.Add($"present.{layer}.key");
-                outputNames.Add($"present.{layer}.value");
+                binding.BindInput(_pastNames[i], buffers[i]);
+                binding.BindOutput(_presentNames[i], buffers[i]);
             }
 
             using var runOptions = new RunOptions();
-            var outputs = _session.Run(runOptions, names, values, outputNames);
+            _session.RunWithBinding(runOptions, binding);
+            using var outputs = binding.GetOutputValues();
             var all = outputs[0].GetTensorDataAsSpan<float>();
             var logits = lastOnly ? all[^VocabSize..].ToArray() : all.ToArray();
-            outputs[0].Dispose();
-            for (var i = 0; i < past.Count; i++)
-            {
-                past[i].Dispose();
-                past[i] = outputs[i + 1];
-            }
-
             cache.Length = total;
             return logits;
         }
@@ -282,6 +366,45 @@ public sealed class QwenOnnxModel : IDisposable
                 value.Dispose();
             }
         }
+    }
+
+    /// <summary>Positions layer <paramref name="layer"/>'s buffer holds in a cache for <paramref name="tokens"/> tokens.</summary>
+    private int BufferLength(int layer, int tokens) => _windowCached[layer] ? WindowCacheLength : tokens;
+
+    private static (SessionOptions Options, InferenceSession Session, DeviceChoice Choice) Open(
+        string modelPath, QwenRuntimeOptions options, DeviceChoice choice)
+    {
+        if (choice.Device == ExecutionDevice.Cuda)
+        {
+            var cuda = new SessionOptions();
+            try
+            {
+                cuda.AppendExecutionProvider_CUDA(options.CudaDeviceId);
+                return (cuda, new InferenceSession(modelPath, cuda), choice);
+            }
+            catch (OnnxRuntimeException exception)
+            {
+                cuda.Dispose();
+                choice = new DeviceChoice(ExecutionDevice.Cpu, $"the CUDA provider could not start ({FirstLine(exception.Message)})");
+            }
+        }
+
+        var cpu = new SessionOptions();
+        try
+        {
+            return (cpu, new InferenceSession(modelPath, cpu), choice);
+        }
+        catch
+        {
+            cpu.Dispose();
+            throw;
+        }
+    }
+
+    private static string FirstLine(string text)
+    {
+        var end = text.IndexOf('\n', StringComparison.Ordinal);
+        return (end < 0 ? text : text[..end]).Trim();
     }
 
     private static (int ContextLength, int? Eos) ReadGenAiConfig(string path)
@@ -317,7 +440,15 @@ public sealed class QwenOnnxModel : IDisposable
 
     public void Dispose()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
         _disposed = true;
+        _deviceAllocator?.Dispose();
+        _deviceMemory?.Dispose();
         _session.Dispose();
+        _sessionOptions.Dispose();
     }
 }

@@ -96,8 +96,13 @@ internal static class ModelCommand
         var output = new Option<string>("--out") { Description = "Folder for model.onnx, model.onnx.data and genai_config.json", Required = true };
         var dtype = new Option<string>("--dtype") { Description = "fp32, fp16 or int4", DefaultValueFactory = _ => "fp32" };
         dtype.AcceptOnlyFromAmong("fp32", "fp16", "int4");
+        var genai = new Option<bool>("--genai-compatible")
+        {
+            Description = "Full-length KV caches on sliding-window layers too, so that onnxruntime-genai can run the model " +
+                "(by default those layers get a window-sized cache whose memory does not grow with the context)",
+        };
         var json = CliOptions.Json();
-        var command = new Command("build", "Convert a Qwen2/Qwen3 checkpoint to an ONNX Runtime model") { from, output, dtype, json };
+        var command = new Command("build", "Convert a Qwen2/Qwen3 checkpoint to an ONNX Runtime model") { from, output, dtype, genai, json };
         command.SetAction(parse => Run(() =>
         {
             var precision = parse.GetValue(dtype) switch
@@ -106,7 +111,7 @@ internal static class ModelCommand
                 "int4" => OnnxPrecision.Int4,
                 _ => OnnxPrecision.Fp32,
             };
-            var result = QwenOnnxBuilder.Build(parse.GetValue(from)!, parse.GetValue(output)!, precision);
+            var result = QwenOnnxBuilder.Build(parse.GetValue(from)!, parse.GetValue(output)!, precision, windowedCache: !parse.GetValue(genai));
             using var process = Process.GetCurrentProcess();
             var peak = process.PeakWorkingSet64;
             if (parse.GetValue(json))
@@ -119,6 +124,7 @@ internal static class ModelCommand
                     dataBytes = result.DataBytes,
                     contextLength = result.ContextLength,
                     ropeTablesAreInputs = result.RopeTablesAreInputs,
+                    windowCachedLayers = result.WindowCachedLayers,
                     seconds = result.Elapsed.TotalSeconds,
                     peakWorkingSetBytes = peak,
                 });
@@ -130,6 +136,11 @@ internal static class ModelCommand
             if (result.RopeTablesAreInputs)
             {
                 Console.WriteLine("  dynamic NTK RoPE: cos_cache/sin_cache are inputs supplied per step by QwenRag; onnxruntime-genai cannot run it");
+            }
+
+            if (result.WindowCachedLayers > 0)
+            {
+                Console.WriteLine($"  {result.WindowCachedLayers} sliding-window layers keep a window-sized KV cache; onnxruntime-genai cannot run it (see --genai-compatible)");
             }
 
             return 0;
