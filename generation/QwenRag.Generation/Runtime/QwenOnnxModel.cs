@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using System.Text.Json.Nodes;
 using System.Globalization;
+using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.ML.OnnxRuntime;
