@@ -13,4 +13,8 @@ internal static class JsonOutput
     };
 
     public static void Write<T>(T value) => Console.Out.WriteLine(JsonSerializer.Serialize(value, Options));
+
+    /// <summary>Reads what <see cref="Write{T}"/> printed (e.g. from a child process).</summary>
+    public static T Read<T>(string json) =>
+        JsonSerializer.Deserialize<T>(json, Options) ?? throw new InvalidDataException("Empty JSON document.");
 }

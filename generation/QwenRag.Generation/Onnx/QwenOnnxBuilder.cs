@@ -60,8 +60,8 @@ public static class QwenOnnxBuilder
     /// <param name="precision">Weights and activations: fp32, fp16 (for CUDA) or int4 weights with fp32 activations.</param>
     /// <param name="windowedCache">
     /// Sliding-window layers get GroupQueryAttention's window-sized cache (<c>sliding_window_cache</c>), whose memory
-    /// stays bounded however long the context grows. onnxruntime-genai 0.18 cannot feed such a graph; pass false for
-    /// full-length caches on every layer (what genai runs).
+    /// stays bounded however long the context grows (see <see cref="Runtime.KvCache"/>). onnxruntime-genai runs such a
+    /// graph too: its shared max-length buffers are a cache that never needs to evict. False gives full-length caches.
     /// </param>
     public static QwenOnnxBuildResult Build(
         string checkpointDirectory, string outputDirectory, OnnxPrecision precision = OnnxPrecision.Fp32, bool windowedCache = true)

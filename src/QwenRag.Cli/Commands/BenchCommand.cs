@@ -10,12 +10,13 @@ internal static class BenchCommand
 {
     public static Command Create()
     {
-        var command = new Command("bench", "Measure ingestion, retrieval and vector search on this machine");
+        var command = new Command("bench", "Measure ingestion, retrieval, vector search, HTTP and generation on this machine");
         command.Subcommands.Add(Ingest());
         command.Subcommands.Add(Retrieval());
         command.Subcommands.Add(Vectors());
         command.Subcommands.Add(ColdStart());
         command.Subcommands.Add(BenchHttpCommand.Create());
+        command.Subcommands.Add(BenchGenerateCommand.Create());
         return command;
     }
 
@@ -127,21 +128,7 @@ internal static class BenchCommand
             var times = new List<double>();
             for (var i = 0; i < parse.GetValue(runs); i++)
             {
-                var start = new ProcessStartInfo(Environment.ProcessPath!)
-                {
-                    RedirectStandardOutput = true,
-                    RedirectStandardError = true,
-                };
-                if (Environment.ProcessPath!.EndsWith("dotnet", StringComparison.Ordinal))
-                {
-                    start.ArgumentList.Add(typeof(BenchCommand).Assembly.Location);
-                }
-
-                foreach (var argument in new[] { "search", parse.GetValue(query)!, "--set", parse.GetValue(set)!, "--json" })
-                {
-                    start.ArgumentList.Add(argument);
-                }
-
+                var start = SelfProcess.StartInfo(["search", parse.GetValue(query)!, "--set", parse.GetValue(set)!, "--json"]);
                 if (data is not null)
                 {
                     start.ArgumentList.Add("--data");

@@ -96,13 +96,8 @@ internal static class ModelCommand
         var output = new Option<string>("--out") { Description = "Folder for model.onnx, model.onnx.data and genai_config.json", Required = true };
         var dtype = new Option<string>("--dtype") { Description = "fp32, fp16 or int4", DefaultValueFactory = _ => "fp32" };
         dtype.AcceptOnlyFromAmong("fp32", "fp16", "int4");
-        var genai = new Option<bool>("--genai-compatible")
-        {
-            Description = "Full-length KV caches on sliding-window layers too, so that onnxruntime-genai can run the model " +
-                "(by default those layers get a window-sized cache whose memory does not grow with the context)",
-        };
         var json = CliOptions.Json();
-        var command = new Command("build", "Convert a Qwen2/Qwen3 checkpoint to an ONNX Runtime model") { from, output, dtype, genai, json };
+        var command = new Command("build", "Convert a Qwen2/Qwen3 checkpoint to an ONNX Runtime model") { from, output, dtype, json };
         command.SetAction(parse => Run(() =>
         {
             var precision = parse.GetValue(dtype) switch
@@ -111,7 +106,7 @@ internal static class ModelCommand
                 "int4" => OnnxPrecision.Int4,
                 _ => OnnxPrecision.Fp32,
             };
-            var result = QwenOnnxBuilder.Build(parse.GetValue(from)!, parse.GetValue(output)!, precision, windowedCache: !parse.GetValue(genai));
+            var result = QwenOnnxBuilder.Build(parse.GetValue(from)!, parse.GetValue(output)!, precision);
             using var process = Process.GetCurrentProcess();
             var peak = process.PeakWorkingSet64;
             if (parse.GetValue(json))
@@ -140,7 +135,7 @@ internal static class ModelCommand
 
             if (result.WindowCachedLayers > 0)
             {
-                Console.WriteLine($"  {result.WindowCachedLayers} sliding-window layers keep a window-sized KV cache; onnxruntime-genai cannot run it (see --genai-compatible)");
+                Console.WriteLine($"  {result.WindowCachedLayers} sliding-window layers keep a window-sized KV cache");
             }
 
             return 0;
