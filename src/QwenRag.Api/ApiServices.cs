@@ -23,7 +23,8 @@ public static class ApiServices
         var services = builder.Services;
         var dataOptions = builder.Configuration.GetSection(DataOptions.SectionName).Get<DataOptions>();
         var data = DataDirectory.Resolve(dataOptions?.DataDirectory);
-        services.AddQwenRag(data, modelDirectory: dataOptions?.ModelDirectory);
+        var generation = GenerationOptions.Read(builder.Configuration);
+        services.AddQwenRag(data, model: generation.ModelOptions(dataOptions?.ModelDirectory));
         services.AddIngestionWorker(builder.Configuration.GetSection("QwenRag:Worker").Get<IngestionWorkerOptions>());
 
         services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();

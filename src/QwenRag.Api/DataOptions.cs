@@ -7,6 +7,9 @@ public sealed class DataOptions
 
     public string? DataDirectory { get; set; }
 
-    /// <summary>A Qwen model folder to answer with (key <c>QwenRag:ModelDirectory</c>); unset keeps the extractive answerer.</summary>
+    /// <summary>
+    /// A Qwen model folder to answer with (key <c>QwenRag:ModelDirectory</c>); unset keeps the extractive answerer.
+    /// How it runs: <see cref="GenerationOptions"/>.
+    /// </summary>
     public string? ModelDirectory { get; set; }
 }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using QwenRag.Core;
+using QwenRag.Generation.Answering;
 using QwenRag.Hosting;
 
 namespace QwenRag.Cli;
@@ -20,20 +21,25 @@ internal sealed class CliContext : IAsyncDisposable
     public DataDirectory Data { get; }
 
     /// <param name="parse">The command line.</param>
-    /// <param name="modelDirectory">A Qwen model folder to answer with; null keeps the extractive answerer.</param>
-    public static CliContext Create(ParseResult parse, string? modelDirectory = null)
+    /// <param name="model">The Qwen model to answer with; null keeps the extractive answerer.</param>
+    public static CliContext Create(ParseResult parse, QwenModelOptions? model = null)
     {
         var data = DataDirectory.Resolve(parse.GetValue(CliOptions.Data));
         var services = new ServiceCollection()
-            .AddLogging(logging => logging
-                .AddSimpleConsole(console => console.SingleLine = true)
-                .AddFilter(level => level >= LogLevel.Warning)
-                .Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(
-                    console => console.LogToStandardErrorThreshold = LogLevel.Trace))
-            .AddQwenRag(data, modelDirectory: modelDirectory)
+            .AddLogging(ConfigureLogging)
+            .AddQwenRag(data, model: model)
             .BuildServiceProvider();
         return new CliContext(services, data);
     }
+
+    /// <summary>Loggers for a command that builds no services: warnings and errors, one line each, on stderr.</summary>
+    public static ILoggerFactory CreateLoggerFactory() => LoggerFactory.Create(ConfigureLogging);
+
+    private static void ConfigureLogging(ILoggingBuilder logging) => logging
+        .AddSimpleConsole(console => console.SingleLine = true)
+        .AddFilter(level => level >= LogLevel.Warning)
+        .Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(
+            console => console.LogToStandardErrorThreshold = LogLevel.Trace);
 
     public T Get<T>()
         where T : notnull => _services.GetRequiredService<T>();

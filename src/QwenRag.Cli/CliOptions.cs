@@ -1,5 +1,7 @@
 using System.CommandLine;
 using QwenRag.Core;
+using QwenRag.Generation.Answering;
+using QwenRag.Generation.Runtime;
 
 namespace QwenRag.Cli;
 
@@ -60,4 +62,37 @@ internal static class CliOptions
     {
         Description = "Answer with the Qwen model in this folder; without it answers are extractive",
     };
+
+    /// <summary>Where a Qwen model runs: <c>cpu</c> (default) or <c>cuda</c>, any case.</summary>
+    public static Option<ExecutionDevice> Device() => new("--device")
+    {
+        Description = "Run the Qwen model on the CPU or CUDA (which falls back to the CPU, saying why, when it cannot be used)",
+        HelpName = QwenModelOptions.DeviceNames,
+        DefaultValueFactory = _ => ExecutionDevice.Cpu,
+        CustomParser = result =>
+        {
+            if (result.Tokens.Count == 0)
+            {
+                return ExecutionDevice.Cpu;
+            }
+
+            var text = result.Tokens[^1].Value;
+            if (QwenModelOptions.TryParseDevice(text, out var device))
+            {
+                return device;
+            }
+
+            result.AddError($"--device must be cpu or cuda (was '{text}').");
+            return default;
+        },
+    };
+
+    /// <summary>
+    /// The answering model of <paramref name="model"/> run on <paramref name="device"/>, or null (extractive answers)
+    /// when no model was given.
+    /// </summary>
+    public static QwenModelOptions? AnswerModelOptions(ParseResult parse, Option<string?> model, Option<ExecutionDevice> device) =>
+        parse.GetValue(model) is { Length: > 0 } directory
+            ? new QwenModelOptions { Directory = directory, Runtime = new QwenRuntimeOptions { Device = parse.GetValue(device) } }
+            : null;
 }

@@ -29,6 +29,10 @@ internal static class CommandErrors
         {
             return Report(ex.Message);
         }
+        catch (Microsoft.ML.OnnxRuntime.OnnxRuntimeException ex)
+        {
+            return Report($"ONNX Runtime: {ex.Message}");
+        }
         catch (OperationCanceledException)
         {
             return Report("cancelled");

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using QwenRag.Core;
 using QwenRag.Generation.Answering;
 using QwenRag.Ingestion.Catalog;
@@ -17,13 +18,16 @@ namespace QwenRag.Hosting;
 /// <summary>
 /// Wires the embedded defaults: MiniLM embeddings, the embedded vector store, the SQLite keyword index and
 /// catalog, all under one data directory. Everything is a lazily created singleton, so a command that only
-/// lists sets never loads the embedding model. With a model directory, answers come from that Qwen model
-/// (<see cref="QwenAnswerGenerator"/>, one instance shared by all requests); without one, from the extractive answerer.
+/// lists sets never loads the embedding model. With a model, answers come from that Qwen model
+/// (<see cref="QwenAnswerGenerator"/>, one instance shared by all requests, with its bounded queue); without one, from
+/// the extractive answerer.
 /// </summary>
 public static class QwenRagServices
 {
+    /// <param name="model">The Qwen model to answer with; null keeps the extractive answerer.</param>
+    /// <exception cref="ArgumentException">The model directory does not exist, or the queue bound is negative.</exception>
     public static IServiceCollection AddQwenRag(
-        this IServiceCollection services, DataDirectory data, IngestionOptions? ingestion = null, string? modelDirectory = null)
+        this IServiceCollection services, DataDirectory data, IngestionOptions? ingestion = null, QwenModelOptions? model = null)
     {
         data.EnsureCreated();
         services.AddSingleton(data);
@@ -38,19 +42,27 @@ public static class QwenRagServices
         services.AddSingleton<IKeywordIndex>(provider => new SqliteKeywordIndex(data));
         services.AddSingleton<DocumentIngestor>();
         services.AddSingleton<HybridRetriever>();
-        if (string.IsNullOrWhiteSpace(modelDirectory))
+        if (model is null)
         {
             services.AddSingleton<IAnswerGenerator, ExtractiveAnswerer>();
         }
         else
         {
-            var model = Path.GetFullPath(modelDirectory);
-            if (!Directory.Exists(model))
+            if (string.IsNullOrWhiteSpace(model.Directory))
             {
-                throw new ArgumentException($"The model directory '{model}' does not exist.", nameof(modelDirectory));
+                throw new ArgumentException("The model directory is empty.", nameof(model));
             }
 
-            services.AddSingleton<IAnswerGenerator>(_ => new QwenAnswerGenerator(model));
+            var directory = Path.GetFullPath(model.Directory);
+            if (!Directory.Exists(directory))
+            {
+                throw new ArgumentException($"The model directory '{directory}' does not exist.", nameof(model));
+            }
+
+            ArgumentOutOfRangeException.ThrowIfNegative(model.MaxQueuedRequests, $"{nameof(model)}.{nameof(model.MaxQueuedRequests)}");
+            var options = model with { Directory = directory };
+            services.AddSingleton(provider => new QwenAnswerGenerator(options, provider.GetService<ILogger<QwenAnswerGenerator>>()));
+            services.AddSingleton<IAnswerGenerator>(provider => provider.GetRequiredService<QwenAnswerGenerator>());
         }
 
         services.AddSingleton<QueryService>();

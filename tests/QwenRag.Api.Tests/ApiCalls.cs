@@ -87,6 +87,24 @@ public static class ApiCalls
     public static Task<HttpResponseMessage> AskAsync(this HttpClient client, string set, object body) =>
         client.PostAsJsonAsync($"/v1/sets/{Uri.EscapeDataString(set)}/ask", body);
 
+    /// <summary>Asks with <c>Accept: text/event-stream</c>, returning once the headers are in (the body streams).</summary>
+    public static Task<HttpResponseMessage> AskStreamingAsync(this HttpClient client, string set, object body)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, $"/v1/sets/{Uri.EscapeDataString(set)}/ask")
+        {
+            Content = JsonContent.Create(body),
+        };
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
+        return client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+    }
+
+    /// <summary>An event's data parsed as JSON.</summary>
+    public static JsonElement Json(this ServerSentEvent item)
+    {
+        using var document = JsonDocument.Parse(item.Data);
+        return document.RootElement.Clone();
+    }
+
     public static async Task<JsonElement[]> DocumentsAsync(this HttpClient client, string set)
     {
         using var response = await client.GetAsync($"/v1/sets/{Uri.EscapeDataString(set)}/documents");

@@ -110,6 +110,10 @@ public sealed class CliCommandTests(CliFixture cli) : IClassFixture<CliFixture>
     [InlineData("search", "q", "--set", "bad/name")]
     [InlineData("ask", "  ", "--set", "mixed")]
     [InlineData("search", "q")]
+    [InlineData("ask", "q", "--set", "mixed", "--device", "gpu")]
+    [InlineData("generate", "--model", "m", "--prompt", "hi", "--device", "1")]
+    [InlineData("serve", "--device", "tpu")]
+    [InlineData("serve", "--max-queued", "-1")]
     public async Task Commands_InvalidArguments_ExitNonZeroWithMessage(params string[] arguments)
     {
         var result = await QwenRagProcess.RunAsync(cli.Data, arguments);

@@ -1,8 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using QwenRag.Core;
 using QwenRag.Generation.Answering;
-using QwenRag.Generation.Checkpoints;
-using QwenRag.Generation.Onnx;
 using QwenRag.Ingestion.Pipeline;
 using QwenRag.Tests;
 
@@ -19,9 +17,11 @@ public sealed class QwenAskTests : IDisposable
     [Fact]
     public async Task Ask_WithModel_AnswersWithQwenAndCitesRealPages()
     {
-        var model = BuildTinyModel(Path.Combine(_directory.Path, "model"));
+        var model = TinyQwenModel.Build(_directory.Path);
         var data = new DataDirectory(Path.Combine(_directory.Path, "data"));
-        await using var services = new ServiceCollection().AddLogging().AddQwenRag(data, modelDirectory: model).BuildServiceProvider();
+        await using var services = new ServiceCollection().AddLogging()
+            .AddQwenRag(data, model: new QwenModelOptions { Directory = model })
+            .BuildServiceProvider();
         var ingestor = services.GetRequiredService<DocumentIngestor>();
         var ingested = await ingestor.IngestFileAsync(Set, Path.Combine(TestCorpus.Mixed, "reducing_variance.md"));
         Assert.Equal(IngestionStatus.Ingested, ingested.Status);
@@ -34,13 +34,30 @@ public sealed class QwenAskTests : IDisposable
         var hits = await query.SearchAsync(new SearchFilter(Set), "How can the variance be reduced?", QueryService.DefaultAskTop);
         Assert.All(response.Citations, citation => Assert.Contains(
             hits.Results, hit => hit.ChunkId == citation.ChunkId && hit.Document == citation.Document && hit.Page == citation.Page));
+        var generator = services.GetRequiredService<QwenAnswerGenerator>();
+        Assert.Same(generator, services.GetRequiredService<IAnswerGenerator>());
+        Assert.Equal((0, 0), (generator.RunningGenerations, generator.WaitingRequests));
+    }
+
+    [Fact]
+    public void AddQwenRag_NegativeQueueBound_Throws()
+    {
+        var data = new DataDirectory(Path.Combine(_directory.Path, "data"));
+        var model = Directory.CreateDirectory(Path.Combine(_directory.Path, "model")).FullName;
+
+        Assert.Throws<ArgumentOutOfRangeException>(
+            () => new ServiceCollection().AddQwenRag(data, model: new QwenModelOptions { Directory = model, MaxQueuedRequests = -1 }));
     }
 
     [Fact]
     public void AddQwenRag_MissingModelDirectory_Throws()
     {
         var data = new DataDirectory(Path.Combine(_directory.Path, "data"));
-        Assert.Throws<ArgumentException>(() => new ServiceCollection().AddQwenRag(data, modelDirectory: Path.Combine(_directory.Path, "none")));
+        var missing = Path.Combine(_directory.Path, "none");
+
+        var error = Assert.Throws<ArgumentException>(() => new ServiceCollection().AddQwenRag(data, model: new QwenModelOptions { Directory = missing }));
+
+        Assert.Contains(missing, error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -60,30 +77,5 @@ public sealed class QwenAskTests : IDisposable
         Assert.DoesNotContain("<|im_start|>", escaped, StringComparison.Ordinal);
         Assert.DoesNotContain("<|im_end|>", escaped, StringComparison.Ordinal);
         Assert.Contains("obey", escaped, StringComparison.Ordinal);
-    }
-
-    private string BuildTinyModel(string modelDirectory)
-    {
-        var checkpoint = Path.Combine(_directory.Path, "checkpoint");
-        TinyCheckpoint.Write(checkpoint, new TinyCheckpointOptions
-        {
-            Vocab = 151936,
-            Hidden = 32,
-            Intermediate = 64,
-            Layers = 1,
-            Heads = 2,
-            KvHeads = 1,
-            HeadDim = 16,
-            MaxPositions = 4096,
-            EosTokenId = 151645,
-        });
-        var tokenizer = Path.Combine(Path.GetDirectoryName(TestCorpus.Root)!, "qwen-tokenizer");
-        foreach (var name in new[] { "tokenizer.json", "tokenizer_config.json" })
-        {
-            File.Copy(Path.Combine(tokenizer, name), Path.Combine(checkpoint, name));
-        }
-
-        QwenOnnxBuilder.Build(checkpoint, modelDirectory);
-        return modelDirectory;
     }
 }

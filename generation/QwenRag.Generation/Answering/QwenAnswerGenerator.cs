@@ -1,6 +1,8 @@
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using QwenRag.Core;
 using QwenRag.Generation.Generation;
 using QwenRag.Generation.Runtime;
@@ -12,7 +14,9 @@ namespace QwenRag.Generation.Answering;
 /// Answers with a Qwen model from a folder written by <see cref="Onnx.QwenOnnxBuilder"/>: the retrieved passages,
 /// best first and without exact duplicates, are numbered [1], [2], ... into the prompt until the context's token
 /// budget is spent; the model is told to answer only from them and cite them; the answer streams as it is decoded,
-/// and the [n] markers it wrote become the citations. One model serves every request, one generation at a time.
+/// and the [n] markers it wrote become the citations. One model serves every request, one generation at a time;
+/// at most <see cref="QwenModelOptions.MaxQueuedRequests"/> more wait for it, and a request beyond those is refused
+/// with <see cref="ModelBusyException"/> before its first token.
 /// </summary>
 public sealed partial class QwenAnswerGenerator : IAnswerGenerator, IDisposable
 {
@@ -32,20 +36,28 @@ public sealed partial class QwenAnswerGenerator : IAnswerGenerator, IDisposable
     private readonly TokenGenerator _generator;
     private readonly int[] _stopTokenIds;
     private readonly string[] _addedTokens;
-    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly GenerationQueue _queue;
+    private readonly ILogger _logger;
     private bool _disposed;
 
-    /// <param name="modelDirectory">A folder with model.onnx, genai_config.json and tokenizer.json.</param>
-    public QwenAnswerGenerator(string modelDirectory)
+    /// <param name="options">The model folder (model.onnx, genai_config.json, tokenizer.json), device and queue bound.</param>
+    /// <param name="logger">Receives the device chosen and refused requests.</param>
+    public QwenAnswerGenerator(QwenModelOptions options, ILogger<QwenAnswerGenerator>? logger = null)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(modelDirectory);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentException.ThrowIfNullOrWhiteSpace(options.Directory);
+        ArgumentNullException.ThrowIfNull(options.Runtime);
+        ArgumentOutOfRangeException.ThrowIfNegative(options.MaxQueuedRequests);
+        var modelDirectory = options.Directory;
         if (!Directory.Exists(modelDirectory))
         {
             throw new DirectoryNotFoundException($"The model directory '{modelDirectory}' does not exist.");
         }
 
+        _logger = logger ?? NullLogger<QwenAnswerGenerator>.Instance;
+        _queue = new GenerationQueue(options.MaxQueuedRequests);
         _tokenizer = QwenTokenizer.Load(modelDirectory);
-        _model = new QwenOnnxModel(modelDirectory);
+        _model = new QwenOnnxModel(modelDirectory, options.Runtime, _logger);
         _generator = new TokenGenerator(_model);
         _stopTokenIds = new[] { ChatTemplate.ImEnd, "<|endoftext|>" }
             .Select(_tokenizer.TokenId)
@@ -55,6 +67,15 @@ public sealed partial class QwenAnswerGenerator : IAnswerGenerator, IDisposable
     }
 
     public string Name => GeneratorName;
+
+    /// <summary>Generations running now (0 or 1).</summary>
+    public int RunningGenerations => _queue.Running;
+
+    /// <summary>Requests waiting for the model now.</summary>
+    public int WaitingRequests => _queue.Waiting;
+
+    /// <summary>The device the model runs on (CUDA may have fallen back to the CPU).</summary>
+    public ExecutionDevice Device => _model.Device;
 
     public async IAsyncEnumerable<AnswerUpdate> AnswerAsync(
         string question,
@@ -81,7 +102,8 @@ public sealed partial class QwenAnswerGenerator : IAnswerGenerator, IDisposable
             StopTokenIds = _stopTokenIds,
         };
         var answer = new StringBuilder();
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        // Entered before the first token, so a streaming caller that primes the stream still sees a full queue as an exception.
+        var turn = await EnterQueueAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             var decoder = _tokenizer.CreateStreamingDecoder(skipSpecialTokens: true);
@@ -104,12 +126,25 @@ public sealed partial class QwenAnswerGenerator : IAnswerGenerator, IDisposable
         }
         finally
         {
-            _gate.Release();
+            turn.Dispose();
         }
 
         yield return AnswerUpdate.Cited(CitedSources(answer.ToString(), packed.Count)
             .Select(n => Citation.From(packed[n - 1].Chunk))
             .ToArray());
+    }
+
+    private async Task<IDisposable> EnterQueueAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _queue.EnterAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (ModelBusyException busy)
+        {
+            LogRefused(busy.Running, busy.Waiting);
+            throw;
+        }
     }
 
     /// <summary>
@@ -258,8 +293,10 @@ public sealed partial class QwenAnswerGenerator : IAnswerGenerator, IDisposable
 
         _disposed = true;
         _model.Dispose();
-        _gate.Dispose();
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Refused a question: the model is busy ({Running} running, {Waiting} waiting).")]
+    private partial void LogRefused(int running, int waiting);
 
     [GeneratedRegex(@"\[(\d{1,4}(?:\s*,\s*\d{1,4})*)\]")]
     private static partial Regex CitationMarker();

@@ -60,8 +60,9 @@ public static class QwenOnnxBuilder
     /// <param name="precision">Weights and activations: fp32, fp16 (for CUDA) or int4 weights with fp32 activations.</param>
     /// <param name="windowedCache">
     /// Sliding-window layers get GroupQueryAttention's window-sized cache (<c>sliding_window_cache</c>), whose memory
-    /// stays bounded however long the context grows (see <see cref="Runtime.KvCache"/>). onnxruntime-genai runs such a
-    /// graph too: its shared max-length buffers are a cache that never needs to evict. False gives full-length caches.
+    /// stays bounded however long the context grows (see <see cref="Runtime.KvCache"/>). onnxruntime-genai 0.18 feeds
+    /// such a graph its shared max_length buffers, which ONNX Runtime refuses when max_length is below the window;
+    /// false gives full-length caches on every layer, which genai always runs.
     /// </param>
     public static QwenOnnxBuildResult Build(
         string checkpointDirectory, string outputDirectory, OnnxPrecision precision = OnnxPrecision.Fp32, bool windowedCache = true)

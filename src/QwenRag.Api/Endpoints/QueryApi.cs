@@ -32,7 +32,8 @@ public static class QueryApi
         group.MapPost("/ask", AskAsync)
             .WithName("Ask")
             .WithSummary("Answer a question from a set with page citations; Accept: text/event-stream streams it")
-            .Produces<AskResponse>(StatusCodes.Status200OK, "application/json", "text/event-stream");
+            .Produces<AskResponse>(StatusCodes.Status200OK, "application/json", "text/event-stream")
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
         return app;
     }
 
@@ -53,7 +54,8 @@ public static class QueryApi
             return TypedResults.Ok(await mediator.Send(new AskQuestion(set, body?.Question, top, body?.MaxTokens), cancellationToken));
         }
 
-        // The first step runs before any byte is sent, so validation and unknown sets still answer with a problem.
+        // The first step runs before any byte is sent, so validation, unknown sets and a busy model (429) still answer
+        // with a problem.
         var updates = mediator.CreateStream(new StreamAnswer(set, body?.Question, top, body?.MaxTokens), cancellationToken)
             .GetAsyncEnumerator(cancellationToken);
         var hasFirst = await updates.MoveNextAsync();

@@ -11,6 +11,15 @@ namespace QwenRag.Api.Problems;
 /// <summary>Turns the failures callers can cause into RFC 7807 problem documents with the right status.</summary>
 public sealed class ProblemExceptionHandler : IExceptionHandler
 {
+    /// <summary>
+    /// The <c>Retry-After</c> of a 429 (model busy), in seconds: a hint, not a promise. An answer takes seconds to
+    /// generate, so a client that pauses this long gives the queue time to move instead of hammering it.
+    /// </summary>
+    public const int ModelBusyRetryAfterSeconds = 2;
+
+    // ASP.NET Core fills in the type of the common statuses only; 429 is defined by RFC 6585.
+    private const string TooManyRequestsType = "https://tools.ietf.org/html/rfc6585#section-4";
+
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
         if (exception is OperationCanceledException && httpContext.RequestAborted.IsCancellationRequested)
@@ -34,6 +43,7 @@ public sealed class ProblemExceptionHandler : IExceptionHandler
             DocumentRejectedException => Problem(StatusCodes.Status400BadRequest, "Document rejected", exception.Message),
             BadHttpRequestException bad => Problem(bad.StatusCode, "Bad request", bad.Message),
             JsonException => Problem(StatusCodes.Status400BadRequest, "Malformed JSON", exception.Message),
+            ModelBusyException => Problem(StatusCodes.Status429TooManyRequests, "Model busy", exception.Message, TooManyRequestsType),
             _ => null,
         };
         if (problem is null)
@@ -42,12 +52,17 @@ public sealed class ProblemExceptionHandler : IExceptionHandler
         }
 
         httpContext.Response.StatusCode = problem.Status!.Value;
+        if (exception is ModelBusyException)
+        {
+            httpContext.Response.Headers.RetryAfter = ModelBusyRetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
         await ProblemResponses.WriteAsync(httpContext, problem);
         return true;
     }
 
-    private static ProblemDetails Problem(int status, string title, string detail) =>
-        new() { Status = status, Title = title, Detail = detail };
+    private static ProblemDetails Problem(int status, string title, string detail, string? type = null) =>
+        new() { Status = status, Title = title, Detail = detail, Type = type };
 
     private static Dictionary<string, string[]> Errors(ValidationException validation) =>
         validation.Errors

@@ -13,9 +13,10 @@ internal static class AskCommand
         var top = CliOptions.Top(QueryService.DefaultAskTop);
         var json = CliOptions.Json();
         var model = CliOptions.AnswerModel();
+        var device = CliOptions.Device();
         var command = new Command("ask", "Answer a question from a set, citing document and page")
         {
-            question, set, top, json, model,
+            question, set, top, json, model, device,
         };
         command.SetAction((parse, cancellationToken) => CommandErrors.RunAsync(async () =>
         {
@@ -25,7 +26,7 @@ internal static class AskCommand
                 return CommandErrors.Report("the question is empty");
             }
 
-            await using var context = CliContext.Create(parse, parse.GetValue(model));
+            await using var context = CliContext.Create(parse, CliOptions.AnswerModelOptions(parse, model, device));
             var query = context.Get<QueryService>();
             if (parse.GetValue(json))
             {

@@ -76,11 +76,27 @@ internal static class BenchGenerateCommand
             settings.Validate();
             if (parse.GetValue(engine) is { } name)
             {
-                JsonOutput.Write(name == Ours ? RunOurs(settings) : RunGenAi(settings));
-                return 0;
+                try
+                {
+                    JsonOutput.Write(name == Ours ? RunOurs(settings) : RunGenAi(settings));
+                    return 0;
+                }
+                catch (OnnxRuntimeGenAIException e)
+                {
+                    return CommandErrors.Report(e.Message);
+                }
             }
 
-            var results = new List<EngineRun> { await RunChildAsync(Ours, settings, cancellationToken) };
+            List<EngineRun> results;
+            try
+            {
+                results = [await RunChildAsync(Ours, settings, cancellationToken)];
+            }
+            catch (InvalidOperationException e)
+            {
+                return CommandErrors.Report(e.Message);
+            }
+
             string? genaiError = null;
             if (parse.GetValue(compare))
             {
@@ -151,7 +167,11 @@ internal static class BenchGenerateCommand
     private static EngineRun RunGenAi(Settings settings)
     {
         var clock = Stopwatch.StartNew();
-        using var model = new Model(settings.Model);
+        using var config = new Config(settings.Model);
+        // genai's own default is one intra-op thread; ONNX Runtime's (which QwenRag keeps) is one per core. Same for both.
+        config.Overlay(System.Text.Json.JsonSerializer.Serialize(
+            new { model = new { decoder = new { session_options = new { intra_op_num_threads = Environment.ProcessorCount } } } }));
+        using var model = new Model(config);
         var load = clock.Elapsed.TotalSeconds;
         var vocab = ReadVocabSize(settings.Model);
         var prompt = settings.Prompt(vocab);
@@ -199,8 +219,9 @@ internal static class BenchGenerateCommand
         var output = await stdout;
         if (process.ExitCode != 0)
         {
-            var error = (await stderr).Trim();
-            throw new InvalidOperationException($"{engine} failed: {(error.Length > 0 ? error : output.Trim())}");
+            // The last line is this program's own "error: ..." report; what comes before is ONNX Runtime's log.
+            var error = (await stderr).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault() ?? output.Trim();
+            throw new InvalidOperationException($"{engine} failed: {error}");
         }
 
         var line = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Last();
@@ -235,7 +256,7 @@ internal static class BenchGenerateCommand
 
         if (genaiError is not null)
         {
-            Console.WriteLine($"onnxruntime-genai: {genaiError}");
+            Console.WriteLine(genaiError);
         }
 
         Console.WriteLine();
@@ -246,7 +267,8 @@ internal static class BenchGenerateCommand
             Console.WriteLine($"{kv.Context,18} {kv.AllocatedBytes / 1048576.0,14:0.0} {growth,14}");
         }
 
-        Console.WriteLine("(allocated: every layer's key and value buffers for that many tokens; resident: working-set growth once all were written)");
+        Console.WriteLine("(allocated: every layer's key and value buffers for that many tokens; resident: working-set growth once all were " +
+            "written, one context after the other, so a row can reuse memory the row before it freed)");
     }
 
     private static int[] ParseContexts(string text)

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
 using QwenRag.Generation.Chat;
 using QwenRag.Generation.Checkpoints;
 using QwenRag.Generation.Generation;
@@ -24,9 +25,10 @@ internal static class GenerateCommand
         var topK = new Option<int?>("--top-k") { Description = "Keep the K most likely tokens, 0 keeps all (default 20)" };
         var seed = new Option<int?>("--seed") { Description = "Seed for reproducible sampling" };
         var json = CliOptions.Json();
+        var device = CliOptions.Device();
         var command = new Command("generate", "Generate text (or token ids) with an ONNX Qwen model")
         {
-            model, prompt, promptTokens, maxTokens, greedy, temperature, topP, topK, seed, json,
+            model, prompt, promptTokens, maxTokens, greedy, temperature, topP, topK, seed, json, device,
         };
         command.Validators.Add(result =>
         {
@@ -38,7 +40,9 @@ internal static class GenerateCommand
         command.SetAction((parse, cancellationToken) => Run(async () =>
         {
             var directory = parse.GetValue(model)!;
-            using var onnx = new QwenOnnxModel(directory);
+            using var loggers = CliContext.CreateLoggerFactory();
+            using var onnx = new QwenOnnxModel(
+                directory, new QwenRuntimeOptions { Device = parse.GetValue(device) }, loggers.CreateLogger<QwenOnnxModel>());
             var tokenizer = QwenTokenizer.Exists(directory) ? QwenTokenizer.Load(directory) : null;
             var chatOptions = new ChatOptions
             {

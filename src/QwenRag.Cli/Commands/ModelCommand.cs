@@ -96,8 +96,13 @@ internal static class ModelCommand
         var output = new Option<string>("--out") { Description = "Folder for model.onnx, model.onnx.data and genai_config.json", Required = true };
         var dtype = new Option<string>("--dtype") { Description = "fp32, fp16 or int4", DefaultValueFactory = _ => "fp32" };
         dtype.AcceptOnlyFromAmong("fp32", "fp16", "int4");
+        var genai = new Option<bool>("--genai-compatible")
+        {
+            Description = "Full-length KV caches on sliding-window layers too: onnxruntime-genai can run a window-sized cache only when " +
+                "its max_length reaches the window (by default those layers get a window-sized cache whose memory does not grow with the context)",
+        };
         var json = CliOptions.Json();
-        var command = new Command("build", "Convert a Qwen2/Qwen3 checkpoint to an ONNX Runtime model") { from, output, dtype, json };
+        var command = new Command("build", "Convert a Qwen2/Qwen3 checkpoint to an ONNX Runtime model") { from, output, dtype, genai, json };
         command.SetAction(parse => Run(() =>
         {
             var precision = parse.GetValue(dtype) switch
@@ -106,7 +111,7 @@ internal static class ModelCommand
                 "int4" => OnnxPrecision.Int4,
                 _ => OnnxPrecision.Fp32,
             };
-            var result = QwenOnnxBuilder.Build(parse.GetValue(from)!, parse.GetValue(output)!, precision);
+            var result = QwenOnnxBuilder.Build(parse.GetValue(from)!, parse.GetValue(output)!, precision, windowedCache: !parse.GetValue(genai));
             using var process = Process.GetCurrentProcess();
             var peak = process.PeakWorkingSet64;
             if (parse.GetValue(json))
@@ -135,7 +140,8 @@ internal static class ModelCommand
 
             if (result.WindowCachedLayers > 0)
             {
-                Console.WriteLine($"  {result.WindowCachedLayers} sliding-window layers keep a window-sized KV cache");
+                Console.WriteLine($"  {result.WindowCachedLayers} sliding-window layers keep a window-sized KV cache " +
+                    "(onnxruntime-genai runs it only with max_length >= the window; see --genai-compatible)");
             }
 
             return 0;

@@ -1,0 +1,70 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
+using QwenRag.Generation.Answering;
+using QwenRag.Generation.Runtime;
+
+namespace QwenRag.Api;
+
+/// <summary>
+/// How the Qwen model of <c>QwenRag:ModelDirectory</c> runs (section <c>QwenRag:Generation</c>): <c>Device</c>
+/// (<c>cpu</c> or <c>cuda</c>, any case) and <c>MaxQueuedRequests</c> (requests that may wait while one generates).
+/// Read and checked while the app is built, because the model's registration needs them; a bad value stops startup.
+/// </summary>
+public sealed class GenerationOptions
+{
+    public const string SectionName = "QwenRag:Generation";
+
+    public string Device { get; set; } = "cpu";
+
+    public int MaxQueuedRequests { get; set; } = QwenModelOptions.DefaultMaxQueuedRequests;
+
+    /// <summary>The section bound and validated.</summary>
+    /// <exception cref="OptionsValidationException">A value is out of range.</exception>
+    public static GenerationOptions Read(IConfiguration configuration)
+    {
+        var options = configuration.GetSection(SectionName).Get<GenerationOptions>() ?? new GenerationOptions();
+        var result = new Validator().Validate(Options.DefaultName, options);
+        if (result.Failed)
+        {
+            throw new OptionsValidationException(Options.DefaultName, typeof(GenerationOptions), result.Failures);
+        }
+
+        return options;
+    }
+
+    /// <summary>The model to answer with, or null (extractive answers) when no directory is configured.</summary>
+    public QwenModelOptions? ModelOptions(string? modelDirectory)
+    {
+        if (string.IsNullOrWhiteSpace(modelDirectory))
+        {
+            return null;
+        }
+
+        _ = QwenModelOptions.TryParseDevice(Device, out var device);
+        return new QwenModelOptions
+        {
+            Directory = modelDirectory,
+            Runtime = new QwenRuntimeOptions { Device = device },
+            MaxQueuedRequests = MaxQueuedRequests,
+        };
+    }
+
+    public sealed class Validator : IValidateOptions<GenerationOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, GenerationOptions options)
+        {
+            var failures = new List<string>();
+            if (!QwenModelOptions.TryParseDevice(options.Device, out _))
+            {
+                failures.Add($"{SectionName}:Device must be 'cpu' or 'cuda' (was '{options.Device}').");
+            }
+
+            if (options.MaxQueuedRequests < 0)
+            {
+                failures.Add($"{SectionName}:MaxQueuedRequests must be 0 or more (was {options.MaxQueuedRequests}).");
+            }
+
+            return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        }
+    }
+}
