@@ -24,7 +24,13 @@ public static class ApiServices
         var dataOptions = builder.Configuration.GetSection(DataOptions.SectionName).Get<DataOptions>();
         var data = DataDirectory.Resolve(dataOptions?.DataDirectory);
         var generation = GenerationOptions.Read(builder.Configuration);
-        services.AddQwenRag(data, model: generation.ModelOptions(dataOptions?.ModelDirectory));
+        var model = generation.ModelOptions(dataOptions?.ModelDirectory);
+        services.AddQwenRag(data, model: model);
+        if (model is not null)
+        {
+            services.AddHostedService<ModelStartup>();
+        }
+
         services.AddIngestionWorker(builder.Configuration.GetSection("QwenRag:Worker").Get<IngestionWorkerOptions>());
 
         services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();

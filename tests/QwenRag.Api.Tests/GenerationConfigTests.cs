@@ -32,6 +32,18 @@ public sealed class GenerationConfigTests
         Assert.Contains(missing, invalid.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task ModelDirectoryWithoutAModel_StartupFailsNamingTheFile()
+    {
+        // The model loads before the server listens, so a folder without model.onnx stops serve instead of the first question.
+        using var directory = new TemporaryDirectory();
+
+        var error = await StartAsync("--QwenRag:ModelDirectory", directory.Path);
+
+        Assert.NotNull(error);
+        Assert.Contains("tokenizer.json", error.Message + error.InnerException?.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("CUDA", "0")]
     [InlineData("cpu", "100")]

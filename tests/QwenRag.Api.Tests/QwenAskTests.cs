@@ -12,6 +12,17 @@ public sealed class QwenAskTests(QwenApiFixture fixture)
     private HttpClient Client => fixture.Client;
 
     [Fact]
+    public async Task Ready_WithModel_SaysWhereQwenRunsAndWhatItHolds()
+    {
+        using var response = await Client.GetAsync("/health/ready");
+
+        var body = await response.ReadJsonAsync(HttpStatusCode.OK);
+        var ready = body.GetProperty("checks").GetProperty("ready").GetString();
+        Assert.Contains("answers: qwen on Cpu, ", ready, StringComparison.Ordinal);
+        Assert.Contains(" waiting", ready, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AskJson_WithModel_QwenAnswersCitingChunksOfTheSet()
     {
         using var response = await Client.AskAsync(QwenApiFixture.Set, new { question = QwenApiFixture.Question, maxTokens = 24 });
