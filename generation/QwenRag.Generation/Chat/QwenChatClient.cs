@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
 using QwenRag.Generation.Generation;
 using QwenRag.Generation.Runtime;
 using QwenRag.Generation.Tokenization;
@@ -64,12 +65,15 @@ public sealed class QwenChatClient : IChatClient
     /// <summary>The id reported in metadata and responses.</summary>
     public string ModelId { get; }
 
-    /// <summary>Loads the model and tokenizer of a folder written by QwenOnnxBuilder; the client owns (disposes) the model.</summary>
-    public static QwenChatClient Open(string modelDirectory)
+    /// <summary>
+    /// Loads the model and tokenizer of a folder written by QwenOnnxBuilder, on the device <paramref name="options"/>
+    /// ask for (the choice and its reason go to <paramref name="logger"/>); the client owns (disposes) the model.
+    /// </summary>
+    public static QwenChatClient Open(string modelDirectory, QwenRuntimeOptions? options = null, ILogger? logger = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(modelDirectory);
         var tokenizer = QwenTokenizer.Load(modelDirectory);
-        var model = new QwenOnnxModel(modelDirectory);
+        var model = new QwenOnnxModel(modelDirectory, options, logger);
         var id = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(modelDirectory)));
         return new QwenChatClient(model, tokenizer, string.IsNullOrEmpty(id) ? null : id, ownsModel: true);
     }
