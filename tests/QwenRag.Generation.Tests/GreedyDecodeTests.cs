@@ -23,6 +23,9 @@ public sealed class GreedyDecodeTests
         {
             Assert.Equal(QwenOnnxModel.ArgMax(logits[prompt.Length - 1 + i]), result.Tokens[i]);
         }
+
+        // The prompt in passes of 3 tokens (3 + 3 + 3 + 1) picks the same tokens.
+        Assert.Equal(result.Tokens, fixture.Model.Greedy(prompt, 6, prefillChunk: 3).Tokens);
     }
 
     [Fact]
@@ -31,6 +34,7 @@ public sealed class GreedyDecodeTests
         using var fixture = ModelFixture.Create(new TinyCheckpointOptions());
         Assert.Throws<ArgumentException>(() => fixture.Model.Greedy([], 1));
         Assert.Throws<ArgumentOutOfRangeException>(() => fixture.Model.Greedy([1], 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => fixture.Model.Greedy([1], 1, prefillChunk: 0));
     }
 
     [Fact]

@@ -10,7 +10,7 @@ namespace QwenRag.Generation.Generation;
 /// </summary>
 public sealed class TokenGenerator
 {
-    public const int DefaultPrefillChunk = 512;
+    public const int DefaultPrefillChunk = QwenOnnxModel.DefaultPrefillChunk;
 
     private readonly QwenOnnxModel _model;
     private readonly int _prefillChunk;

@@ -29,6 +29,12 @@ public sealed record GreedyResult(IReadOnlyList<int> Tokens, TimeSpan Prefill, T
 /// </summary>
 public sealed class QwenOnnxModel : IDisposable
 {
+    /// <summary>
+    /// Most prompt tokens per pass: bounds the attention work of a pass and its logits output (tokens x vocabulary
+    /// floats, 311 MB at 512 x 151,936).
+    /// </summary>
+    public const int DefaultPrefillChunk = 512;
+
     internal const string CudaProvider = "CUDAExecutionProvider";
 
     private readonly SessionOptions _sessionOptions;
@@ -192,10 +198,11 @@ public sealed class QwenOnnxModel : IDisposable
     }
 
     /// <summary>
-    /// Greedy decoding with the KV cache (batch 1): the prompt in one pass, which picks the first new token, then
-    /// one pass per further token. Only the last position's logits are read back.
+    /// Greedy decoding with the KV cache (batch 1): the prompt in passes of at most <paramref name="prefillChunk"/>
+    /// tokens, the last of which picks the first new token, then one pass per further token. Only the last
+    /// position's logits are read back.
     /// </summary>
-    public GreedyResult Greedy(IReadOnlyList<int> prompt, int newTokens)
+    public GreedyResult Greedy(IReadOnlyList<int> prompt, int newTokens, int prefillChunk = DefaultPrefillChunk)
     {
         ArgumentNullException.ThrowIfNull(prompt);
         if (prompt.Count == 0)
@@ -204,10 +211,18 @@ public sealed class QwenOnnxModel : IDisposable
         }
 
         ArgumentOutOfRangeException.ThrowIfLessThan(newTokens, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(prefillChunk, 1);
+        var ids = prompt.ToArray();
         var generated = new List<int>(newTokens);
-        using var cache = CreateCache(Math.Min(ContextLength, prompt.Count + newTokens));
+        using var cache = CreateCache(Math.Min(ContextLength, ids.Length + newTokens));
         var stopwatch = Stopwatch.StartNew();
-        var next = ArgMax(Run(cache, prompt.ToArray(), lastOnly: true));
+        float[] logits = [];
+        for (var start = 0; start < ids.Length; start += prefillChunk)
+        {
+            logits = Run(cache, ids.AsSpan(start, Math.Min(prefillChunk, ids.Length - start)), lastOnly: true);
+        }
+
+        var next = ArgMax(logits);
         var prefill = stopwatch.Elapsed;
         generated.Add(next);
         stopwatch.Restart();
