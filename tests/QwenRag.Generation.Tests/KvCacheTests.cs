@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using QwenRag.Generation.Checkpoints;
 using QwenRag.Generation.Generation;
+using QwenRag.Generation.Onnx;
 using QwenRag.Generation.Runtime;
 using Xunit.Abstractions;
 
@@ -76,6 +77,24 @@ public sealed class KvCacheTests(ITestOutputHelper output)
         var tokens = ModelFixture.Tokens(5 * Window, options.Vocab, 9);
         LogitAssert.Close(full.Model.Logits(tokens, 4), windowed.Model.Logits(tokens, 4), 1e-5, "windowed against full-length caches");
         LogitAssert.Close(windowed.Reference(tokens), windowed.Model.Logits(tokens, 11), 1e-4, "windowed, prefill 11");
+    }
+
+    [Fact]
+    public void WindowedCache_Fp16_FollowsTheReference()
+    {
+        // fp16 is what CUDA runs; here its window-sized cache runs on the CPU kernel over 4x the window.
+        var options = Options();
+        using var fixture = ModelFixture.Create(options, OnnxPrecision.Fp16);
+        Assert.Equal(options.Layers, fixture.Model.WindowCachedLayers);
+        var tokens = ModelFixture.Tokens(4 * Window, options.Vocab, 21);
+        var expected = fixture.Reference(tokens);
+
+        var cached = fixture.Model.Logits(tokens, 5);
+
+        var scale = expected.Max(row => row.Max(Math.Abs));
+        var difference = LogitAssert.MaxDifference(expected, cached);
+        output.WriteLine($"fp16 windowed: max |diff| {difference:E2} (max |logit| {scale:0.00})");
+        Assert.True(difference <= 1e-2 * Math.Max(1, scale), $"{difference:E2}");
     }
 
     [Fact]
