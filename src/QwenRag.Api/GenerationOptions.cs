@@ -7,7 +7,8 @@ namespace QwenRag.Api;
 
 /// <summary>
 /// How the Qwen model of <c>QwenRag:ModelDirectory</c> runs (section <c>QwenRag:Generation</c>): <c>Device</c>
-/// (<c>cpu</c> or <c>cuda</c>, any case) and <c>MaxQueuedRequests</c> (requests that may wait while one generates).
+/// (<c>cpu</c> or <c>cuda</c>, any case), <c>CudaDeviceId</c> (which GPU) and <c>MaxQueuedRequests</c> (requests that
+/// may wait while one generates).
 /// Read and checked while the app is built, because the model's registration needs them; a bad value stops startup.
 /// </summary>
 public sealed class GenerationOptions
@@ -15,6 +16,8 @@ public sealed class GenerationOptions
     public const string SectionName = "QwenRag:Generation";
 
     public string Device { get; set; } = "cpu";
+
+    public int CudaDeviceId { get; set; }
 
     public int MaxQueuedRequests { get; set; } = QwenModelOptions.DefaultMaxQueuedRequests;
 
@@ -44,7 +47,7 @@ public sealed class GenerationOptions
         return new QwenModelOptions
         {
             Directory = modelDirectory,
-            Runtime = new QwenRuntimeOptions { Device = device },
+            Runtime = new QwenRuntimeOptions { Device = device, CudaDeviceId = CudaDeviceId },
             MaxQueuedRequests = MaxQueuedRequests,
         };
     }
@@ -57,6 +60,11 @@ public sealed class GenerationOptions
             if (!QwenModelOptions.TryParseDevice(options.Device, out _))
             {
                 failures.Add($"{SectionName}:Device must be 'cpu' or 'cuda' (was '{options.Device}').");
+            }
+
+            if (options.CudaDeviceId < 0)
+            {
+                failures.Add($"{SectionName}:CudaDeviceId must be 0 or more (was {options.CudaDeviceId}).");
             }
 
             if (options.MaxQueuedRequests < 0)

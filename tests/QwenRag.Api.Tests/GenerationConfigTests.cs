@@ -12,6 +12,7 @@ public sealed class GenerationConfigTests
     [InlineData("Device", "gpu", "QwenRag:Generation:Device must be 'cpu' or 'cuda' (was 'gpu')")]
     [InlineData("Device", "1", "QwenRag:Generation:Device must be 'cpu' or 'cuda' (was '1')")]
     [InlineData("MaxQueuedRequests", "-1", "QwenRag:Generation:MaxQueuedRequests must be 0 or more (was -1)")]
+    [InlineData("CudaDeviceId", "-2", "QwenRag:Generation:CudaDeviceId must be 0 or more (was -2)")]
     public async Task InvalidGenerationSetting_StartupFailsNamingIt(string key, string value, string message)
     {
         var error = await StartAsync($"--QwenRag:Generation:{key}", value);
@@ -57,13 +58,14 @@ public sealed class GenerationConfigTests
     [Fact]
     public void ModelOptions_CarryDeviceAndQueueBound_OnlyWithADirectory()
     {
-        var options = new GenerationOptions { Device = "Cuda", MaxQueuedRequests = 3 };
+        var options = new GenerationOptions { Device = "Cuda", CudaDeviceId = 1, MaxQueuedRequests = 3 };
 
         var model = options.ModelOptions("/models/qwen");
 
         Assert.NotNull(model);
         Assert.Equal("/models/qwen", model.Directory);
         Assert.Equal(ExecutionDevice.Cuda, model.Runtime.Device);
+        Assert.Equal(1, model.Runtime.CudaDeviceId);
         Assert.Equal(3, model.MaxQueuedRequests);
         Assert.Null(options.ModelOptions(" "));
         Assert.Equal(ExecutionDevice.Cpu, new GenerationOptions().ModelOptions("/m")!.Runtime.Device);
