@@ -9,7 +9,7 @@ public sealed class GreedyDecodeTests
     [Fact]
     public void GreedyPicksTheArgMaxOfEachPosition()
     {
-        var options = new TinyCheckpointOptions { Layers = 2, Hidden = 64, Heads = 4, KvHeads = 2, Intermediate = 96, Vocab = 160, Seed = 11 };
+        var options = ModelFixture.Small with { Seed = 11 };
         using var fixture = ModelFixture.Create(options);
         var prompt = ModelFixture.Tokens(10, options.Vocab, 5);
 

@@ -16,14 +16,9 @@ public sealed class KvCacheTests(ITestOutputHelper output)
 {
     private const int Window = 8;
 
-    private static TinyCheckpointOptions Options(int maxWindowLayers = 0) => new()
+    private static TinyCheckpointOptions Options(int maxWindowLayers = 0) => ModelFixture.Small with
     {
         Layers = 3,
-        Hidden = 64,
-        Heads = 4,
-        KvHeads = 2,
-        Intermediate = 96,
-        Vocab = 160,
         MaxPositions = 128,
         SlidingWindow = Window,
         MaxWindowLayers = maxWindowLayers,

@@ -8,17 +8,8 @@ public sealed class ModelLogitsTests(ITestOutputHelper output)
 {
     private const double Fp32Tolerance = 1e-4;
 
-    private static TinyCheckpointOptions Base(QwenArchitecture architecture = QwenArchitecture.Qwen2) => new()
-    {
-        Architecture = architecture,
-        Layers = 2,
-        Hidden = 64,
-        Heads = 4,
-        KvHeads = 2,
-        Intermediate = 96,
-        Vocab = 160,
-        Seed = 7,
-    };
+    private static TinyCheckpointOptions Base(QwenArchitecture architecture = QwenArchitecture.Qwen2) =>
+        ModelFixture.Small with { Architecture = architecture, Seed = 7 };
 
     private void FullAndCached(TinyCheckpointOptions options, int length, int prefill, string what)
     {

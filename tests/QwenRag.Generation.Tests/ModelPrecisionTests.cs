@@ -11,15 +11,9 @@ public sealed class ModelPrecisionTests(ITestOutputHelper output)
     private static readonly string[] Projections =
         ["self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj", "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj"];
 
-    private static TinyCheckpointOptions Options(QwenArchitecture architecture) => new()
+    private static TinyCheckpointOptions Options(QwenArchitecture architecture) => ModelFixture.Small with
     {
         Architecture = architecture,
-        Layers = 2,
-        Hidden = 64,
-        Heads = 4,
-        KvHeads = 2,
-        Intermediate = 96,
-        Vocab = 160,
         SlidingWindow = architecture == QwenArchitecture.Qwen3 ? 9 : null,
         MaxWindowLayers = 1,
         Seed = 11,

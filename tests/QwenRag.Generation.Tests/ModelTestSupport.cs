@@ -31,6 +31,17 @@ internal sealed class ModelFixture : IDisposable
 
     public QwenOnnxModel Model { get; }
 
+    /// <summary>The small shape most model tests start from (with their own seed, architecture, window...).</summary>
+    public static TinyCheckpointOptions Small { get; } = new()
+    {
+        Layers = 2,
+        Hidden = 64,
+        Heads = 4,
+        KvHeads = 2,
+        Intermediate = 96,
+        Vocab = 160,
+    };
+
     public static ModelFixture Create(TinyCheckpointOptions options, OnnxPrecision precision = OnnxPrecision.Fp32, bool windowedCache = true)
     {
         var root = Path.Combine(Path.GetTempPath(), "qwenrag-onnx-" + Guid.NewGuid().ToString("N"));

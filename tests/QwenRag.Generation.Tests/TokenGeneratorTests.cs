@@ -8,15 +8,9 @@ namespace QwenRag.Generation.Tests;
 public sealed class TokenGeneratorTests : IDisposable
 {
     // EOS 159 stops generation like any stop id; the full-pass reference applies the same rule.
-    private static readonly TinyCheckpointOptions Options = new()
+    private static readonly TinyCheckpointOptions Options = ModelFixture.Small with
     {
         Architecture = QwenArchitecture.Qwen3,
-        Layers = 2,
-        Hidden = 64,
-        Heads = 4,
-        KvHeads = 2,
-        Intermediate = 96,
-        Vocab = 160,
         Seed = 21,
         EosTokenId = 159,
         MaxPositions = 64,

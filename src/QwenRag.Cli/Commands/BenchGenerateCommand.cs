@@ -48,7 +48,7 @@ internal static class BenchGenerateCommand
         var promptTokens = new Option<int>("--prompt-tokens") { Description = "Prompt length", DefaultValueFactory = _ => 128 };
         var newTokens = new Option<int>("--new-tokens") { Description = "Tokens to generate (one decode pass each after the first)", DefaultValueFactory = _ => 32 };
         var runs = new Option<int>("--runs") { Description = "Measured runs per engine, after one warm-up (the median is reported)", DefaultValueFactory = _ => 3 };
-        var device = new Option<ExecutionDevice>("--device") { Description = "cpu or cuda (QwenRag's runtime; genai runs on the CPU)", DefaultValueFactory = _ => ExecutionDevice.Cpu };
+        var device = CliOptions.Device();
         var compare = new Option<bool>("--compare-genai") { Description = "Also run onnxruntime-genai 0.18 on the same folder and prompt" };
         var contexts = new Option<string>("--kv-contexts")
         {
@@ -210,7 +210,7 @@ internal static class BenchGenerateCommand
         [
             "bench", "generate", "--engine", engine, "--json", "--model", settings.Model,
             "--prompt-tokens", Invariant(settings.PromptTokens), "--new-tokens", Invariant(settings.NewTokens), "--runs", Invariant(settings.Runs),
-            "--device", settings.Device.ToString(), "--kv-contexts", string.Join(',', settings.Contexts.Select(Invariant)), "--seed", Invariant(settings.Seed),
+            "--device", settings.Device.ToString().ToLowerInvariant(), "--kv-contexts", string.Join(',', settings.Contexts.Select(Invariant)), "--seed", Invariant(settings.Seed),
         ]);
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start the {engine} run.");
         var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
