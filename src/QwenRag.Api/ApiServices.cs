@@ -25,7 +25,8 @@ public static class ApiServices
         var data = DataDirectory.Resolve(dataOptions?.DataDirectory);
         var generation = GenerationOptions.Read(builder.Configuration);
         var model = generation.ModelOptions(dataOptions?.ModelDirectory);
-        services.AddQwenRag(data, model: model);
+        var compute = builder.Configuration.GetSection(ComputeOptions.SectionName).Get<ComputeOptions>();
+        services.AddQwenRag(data, model: model, compute: compute);
         if (model is not null)
         {
             services.AddHostedService<ModelStartup>();

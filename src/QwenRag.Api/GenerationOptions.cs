@@ -7,7 +7,7 @@ namespace QwenRag.Api;
 
 /// <summary>
 /// How the Qwen model of <c>QwenRag:ModelDirectory</c> runs (section <c>QwenRag:Generation</c>): <c>Device</c>
-/// (<c>cpu</c> or <c>cuda</c>, any case), <c>CudaDeviceId</c> (which GPU) and <c>MaxQueuedRequests</c> (requests that
+/// (<c>cpu</c> or <c>cuda</c>, any case), <c>CudaDeviceId</c> (which GPU), <c>IntraOpThreads</c> (CPU threads) and <c>MaxQueuedRequests</c> (requests that
 /// may wait while one generates).
 /// Read and checked while the app is built, because the model's registration needs them; a bad value stops startup.
 /// </summary>
@@ -18,6 +18,9 @@ public sealed class GenerationOptions
     public string Device { get; set; } = "cpu";
 
     public int CudaDeviceId { get; set; }
+
+    /// <summary>ONNX Runtime threads of the model on the CPU; null uses every core.</summary>
+    public int? IntraOpThreads { get; set; }
 
     public int MaxQueuedRequests { get; set; } = QwenModelOptions.DefaultMaxQueuedRequests;
 
@@ -47,7 +50,7 @@ public sealed class GenerationOptions
         return new QwenModelOptions
         {
             Directory = modelDirectory,
-            Runtime = new QwenRuntimeOptions { Device = device, CudaDeviceId = CudaDeviceId },
+            Runtime = new QwenRuntimeOptions { Device = device, CudaDeviceId = CudaDeviceId, IntraOpThreads = IntraOpThreads },
             MaxQueuedRequests = MaxQueuedRequests,
         };
     }
@@ -65,6 +68,11 @@ public sealed class GenerationOptions
             if (options.CudaDeviceId < 0)
             {
                 failures.Add($"{SectionName}:CudaDeviceId must be 0 or more (was {options.CudaDeviceId}).");
+            }
+
+            if (options.IntraOpThreads is < 1)
+            {
+                failures.Add($"{SectionName}:IntraOpThreads must be 1 or more when set (was {options.IntraOpThreads}).");
             }
 
             if (options.MaxQueuedRequests < 0)

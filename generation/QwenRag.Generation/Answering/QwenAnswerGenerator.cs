@@ -36,7 +36,7 @@ public sealed partial class QwenAnswerGenerator : IAnswerGenerator, IDisposable
     private readonly TokenGenerator _generator;
     private readonly int[] _stopTokenIds;
     private readonly string[] _addedTokens;
-    private readonly GenerationQueue _queue;
+    private readonly AnswerQueue _queue;
     private readonly ILogger _logger;
     private bool _disposed;
 
@@ -55,7 +55,7 @@ public sealed partial class QwenAnswerGenerator : IAnswerGenerator, IDisposable
         }
 
         _logger = logger ?? NullLogger<QwenAnswerGenerator>.Instance;
-        _queue = new GenerationQueue(options.MaxQueuedRequests);
+        _queue = new AnswerQueue(options.MaxQueuedRequests);
         _tokenizer = QwenTokenizer.Load(modelDirectory);
         _model = new QwenOnnxModel(modelDirectory, options.Runtime, _logger);
         _generator = new TokenGenerator(_model);

@@ -405,6 +405,11 @@ public sealed class QwenOnnxModel : IDisposable
         }
 
         var cpu = new SessionOptions();
+        if (options.IntraOpThreads is { } threads)
+        {
+            cpu.IntraOpNumThreads = threads;
+        }
+
         try
         {
             return (cpu, new InferenceSession(modelPath, cpu), choice);

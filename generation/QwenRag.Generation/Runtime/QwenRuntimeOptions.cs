@@ -6,6 +6,12 @@ public sealed record QwenRuntimeOptions
     /// <summary>The device asked for; CUDA falls back to the CPU when it is not usable, and the reason is logged.</summary>
     public ExecutionDevice Device { get; init; } = ExecutionDevice.Cpu;
 
+    /// <summary>
+    /// ONNX Runtime intra-op threads on the CPU; null lets ONNX Runtime use every core. Set it lower when the same
+    /// machine also embeds searches and ingests, so the model does not take every core from them.
+    /// </summary>
+    public int? IntraOpThreads { get; init; }
+
     /// <summary>The CUDA device ordinal.</summary>
     public int CudaDeviceId { get; init; }
 

@@ -25,6 +25,10 @@ public sealed class ExtractiveAnswerer : IAnswerGenerator
     private readonly IEmbeddingGenerator<string, Embedding<float>> _embeddings;
     private readonly ExtractiveAnswererOptions _options;
 
+    // Embedding the candidate sentences is CPU-bound; bounding how many answers do it at once keeps cores free for
+    // searches (a query embeds one short text) and for ingestion, while further questions wait their turn.
+    private readonly AnswerQueue _queue;
+
     public ExtractiveAnswerer(
         IEmbeddingGenerator<string, Embedding<float>> embeddings, ExtractiveAnswererOptions? options = null)
     {
@@ -34,10 +38,13 @@ public sealed class ExtractiveAnswerer : IAnswerGenerator
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.MaxSentences, nameof(options));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.MaxCandidateSentences, nameof(options));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.MaxEmbeddedSentences, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.MaxConcurrentAnswers, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfNegative(options.MaxQueuedAnswers, nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThan(
             options.MaxSentenceCharacters, Math.Max(1, options.MinSentenceCharacters), nameof(options));
         _embeddings = embeddings;
         _options = options;
+        _queue = new AnswerQueue(options.MaxQueuedAnswers, options.MaxConcurrentAnswers);
     }
 
     public string Name => GeneratorName;
@@ -52,9 +59,12 @@ public sealed class ExtractiveAnswerer : IAnswerGenerator
         ArgumentNullException.ThrowIfNull(sources);
         cancellationToken.ThrowIfCancellationRequested();
 
-        var chosen = sources.Count == 0
-            ? []
-            : await ChooseAsync(question, sources, options?.MaxTokens, cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<Candidate> chosen = [];
+        if (sources.Count > 0)
+        {
+            using var turn = await _queue.EnterAsync(cancellationToken).ConfigureAwait(false);
+            chosen = await ChooseAsync(question, sources, options?.MaxTokens, cancellationToken).ConfigureAwait(false);
+        }
         if (chosen.Count == 0)
         {
             yield return AnswerUpdate.Delta(NoAnswer);

@@ -32,4 +32,13 @@ public sealed record ExtractiveAnswererOptions
 
     /// <summary>Candidate sentences embedded per answer, the best by word overlap; the rest are not scored.</summary>
     public int MaxEmbeddedSentences { get; init; } = 40;
+
+    /// <summary>
+    /// Answers that embed their sentences at once; more wait. Each one already spreads over the embedding session's
+    /// threads, so more at a time only adds contention (default: a quarter of the processors, at least one).
+    /// </summary>
+    public int MaxConcurrentAnswers { get; init; } = Math.Max(1, Environment.ProcessorCount / 4);
+
+    /// <summary>Questions allowed to wait for a turn; one more is refused (HTTP 429) instead of queued without bound.</summary>
+    public int MaxQueuedAnswers { get; init; } = 64;
 }

@@ -29,6 +29,11 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
         _options = options ?? new MiniLmEmbeddingOptions();
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.BatchSize, 1, nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxInputTokens, 2, nameof(options));
+        if (_options.IntraOpThreads is < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), "IntraOpThreads must be 1 or more when set.");
+        }
+
         ArgumentOutOfRangeException.ThrowIfGreaterThan(_options.MaxInputTokens, MiniLmResources.MaxInputTokens, nameof(options));
 
         _tokenizer = MiniLmResources.CreateTokenizer();
@@ -37,6 +42,7 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
             IntraOpNumThreads = _options.IntraOpThreads ?? Environment.ProcessorCount,
         };
+        sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", _options.AllowSpinning ? "1" : "0");
         _session = new InferenceSession(MiniLmResources.ReadModel(), sessionOptions);
         foreach (var name in InputNames)
         {

@@ -9,6 +9,12 @@ public sealed record MiniLmEmbeddingOptions
     /// <summary>ONNX Runtime intra-op threads; null uses every processor.</summary>
     public int? IntraOpThreads { get; init; }
 
+    /// <summary>
+    /// Whether idle intra-op threads spin waiting for work. Spinning shaves microseconds off back-to-back runs but
+    /// burns cores that searches, answers and ingestion sharing the machine need, so it is off unless asked for.
+    /// </summary>
+    public bool AllowSpinning { get; init; }
+
     /// <summary>Word pieces per text, [CLS] and [SEP] included; longer texts are truncated.</summary>
     public int MaxInputTokens { get; init; } = MiniLmResources.MaxInputTokens;
 }

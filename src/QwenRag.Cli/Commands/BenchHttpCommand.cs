@@ -33,10 +33,14 @@ internal static class BenchHttpCommand
         });
         var upload = new Option<string?>("--upload") { Description = "Also upload this file and time it until a search finds it" };
         var questions = new Option<string?>("--questions") { Description = "Queries to rotate through: JSON lines with \"question\", or plain lines" };
+        var mixed = new Option<bool>("--mixed")
+        {
+            Description = "Then search and ask at once (the clients split between them) while --upload's file is uploaded again and again",
+        };
         var json = CliOptions.Json();
         var command = new Command("http", "Requests/s and p50/p99 latency of search and ask under concurrent clients, against a running API")
         {
-            url, set, key, clients, seconds, upload, questions, json,
+            url, set, key, clients, seconds, upload, questions, mixed, json,
         };
         command.SetAction((parse, cancellationToken) => CommandErrors.RunAsync(async () =>
         {
@@ -77,7 +81,22 @@ internal static class BenchHttpCommand
                     timing = await UploadTiming.RunAsync(client, setName, file, cancellationToken);
                 }
 
-                var result = new HttpBenchResult(client.BaseAddress!.ToString(), setName, search, ask, timing);
+                MixedLoadResult? mixedLoad = null;
+                if (parse.GetValue(mixed))
+                {
+                    Progress(quiet, $"mixed: search and ask, {clientCount} clients for {duration.TotalSeconds:0} s{(file is null ? string.Empty : ", uploading " + Path.GetFileName(file))} ...");
+                    mixedLoad = await MixedLoad.RunAsync(
+                        client,
+                        setName,
+                        i => Post(setName, "search", new { query = queries[i % queries.Count], top = 5 }),
+                        i => Post(setName, "ask", new { question = queries[i % queries.Count] }),
+                        clientCount,
+                        duration,
+                        file,
+                        cancellationToken);
+                }
+
+                var result = new HttpBenchResult(client.BaseAddress!.ToString(), setName, search, ask, timing, mixedLoad);
                 if (quiet)
                 {
                     JsonOutput.Write(result);
@@ -87,7 +106,10 @@ internal static class BenchHttpCommand
                     Print(result);
                 }
 
-                return search.Requests > 0 && ask.Requests > 0 && timing is null or { Status: "succeeded" } ? 0 : CommandErrors.Failure;
+                return search.Requests > 0 && ask.Requests > 0 && timing is null or { Status: "succeeded" }
+                    && mixedLoad is null or { Search.Requests: > 0, Ask.Requests: > 0 }
+                    ? 0
+                    : CommandErrors.Failure;
             }
             catch (HttpRequestException ex)
             {
@@ -144,16 +166,8 @@ internal static class BenchHttpCommand
     private static void Print(HttpBenchResult result)
     {
         Console.WriteLine($"{result.Url} set '{result.Set}'");
-        foreach (var load in new[] { result.Search, result.Ask })
-        {
-            Console.WriteLine(
-                $"  {load.Endpoint,-6} {load.RequestsPerSecond,8:0.0} req/s  p50 {load.LatencyP50Ms,7:0.0} ms  p99 {load.LatencyP99Ms,7:0.0} ms  " +
-                $"max {load.LatencyMaxMs,7:0.0} ms  ({load.Requests} ok, {load.Errors} errors, {load.Clients} clients, {load.Seconds:0.0} s)");
-            if (load.FirstError is not null)
-            {
-                Console.WriteLine($"         first error: {load.FirstError}");
-            }
-        }
+        PrintLoad(string.Empty, result.Search);
+        PrintLoad(string.Empty, result.Ask);
 
         if (result.Upload is { } upload)
         {
@@ -168,6 +182,28 @@ internal static class BenchHttpCommand
             {
                 Console.WriteLine("         note: the set already held these bytes under this name, so ingestion may have been skipped");
             }
+        }
+
+        if (result.Mixed is { } mixed)
+        {
+            Console.WriteLine($"  mixed load ({mixed.UploadsIngested} uploads ingested meanwhile, {mixed.UploadsFailed} failed):");
+            PrintLoad("  ", mixed.Search);
+            PrintLoad("  ", mixed.Ask);
+            if (mixed.FirstUploadError is not null)
+            {
+                Console.WriteLine($"         first upload error: {mixed.FirstUploadError}");
+            }
+        }
+    }
+
+    private static void PrintLoad(string indent, HttpLoadResult load)
+    {
+        Console.WriteLine(
+            $"  {indent}{load.Endpoint,-6} {load.RequestsPerSecond,8:0.0} req/s  p50 {load.LatencyP50Ms,7:0.0} ms  p99 {load.LatencyP99Ms,7:0.0} ms  " +
+            $"max {load.LatencyMaxMs,7:0.0} ms  ({load.Requests} ok, {load.Errors} errors, {load.Clients} clients, {load.Seconds:0.0} s)");
+        if (load.FirstError is not null)
+        {
+            Console.WriteLine($"  {indent}       first error: {load.FirstError}");
         }
     }
 }

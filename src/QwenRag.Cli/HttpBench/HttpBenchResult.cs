@@ -1,3 +1,3 @@
 namespace QwenRag.Cli.HttpBench;
 
-internal sealed record HttpBenchResult(string Url, string Set, HttpLoadResult Search, HttpLoadResult Ask, UploadTimingResult? Upload);
+internal sealed record HttpBenchResult(string Url, string Set, HttpLoadResult Search, HttpLoadResult Ask, UploadTimingResult? Upload, MixedLoadResult? Mixed = null);

@@ -1,36 +1,40 @@
-using QwenRag.Core;
-
-namespace QwenRag.Generation.Answering;
+namespace QwenRag.Core;
 
 /// <summary>
-/// Admits one generation at a time and lets at most <see cref="MaxWaiting"/> more wait for it, first come first
-/// served. A request that finds the queue full is refused at once (<see cref="ModelBusyException"/>); a waiting
-/// request whose caller cancels leaves the queue. One lock guards the running flag and the waiters, so the counts
-/// are exact at every moment.
+/// Admits at most <see cref="Slots"/> answers at a time and lets at most <see cref="MaxWaiting"/> more wait, first
+/// come first served. A request that finds the queue full is refused at once (<see cref="ModelBusyException"/>); a
+/// waiting request whose caller cancels leaves the queue. One lock guards the running count and the waiters, so the
+/// counts are exact at every moment. It bounds the CPU that answering takes, so that searches stay fast while
+/// questions wait their turn.
 /// </summary>
-internal sealed class GenerationQueue
+public sealed class AnswerQueue
 {
     private readonly object _lock = new();
     private readonly LinkedList<TaskCompletionSource> _waiting = new();
-    private bool _running;
+    private int _running;
 
-    /// <param name="maxWaiting">Requests allowed to wait while one generates; 0 admits only the running one.</param>
-    public GenerationQueue(int maxWaiting)
+    /// <param name="maxWaiting">Requests allowed to wait while all slots answer; 0 admits only the running ones.</param>
+    /// <param name="slots">Answers computed at once.</param>
+    public AnswerQueue(int maxWaiting, int slots = 1)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxWaiting);
+        ArgumentOutOfRangeException.ThrowIfLessThan(slots, 1);
         MaxWaiting = maxWaiting;
+        Slots = slots;
     }
 
     public int MaxWaiting { get; }
 
-    /// <summary>Generations running now: 0 or 1.</summary>
+    public int Slots { get; }
+
+    /// <summary>Answers running now: 0 to <see cref="Slots"/>.</summary>
     public int Running
     {
         get
         {
             lock (_lock)
             {
-                return _running ? 1 : 0;
+                return _running;
             }
         }
     }
@@ -48,7 +52,7 @@ internal sealed class GenerationQueue
     }
 
     /// <summary>
-    /// Completes when the caller may generate; dispose the result to let the next one in. Throws
+    /// Completes when the caller may answer; dispose the result to let the next one in. Throws
     /// <see cref="ModelBusyException"/> at once when the queue is full, and <see cref="OperationCanceledException"/>
     /// when <paramref name="cancellationToken"/> fires while waiting (the caller then no longer counts as waiting).
     /// </summary>
@@ -58,15 +62,15 @@ internal sealed class GenerationQueue
         LinkedListNode<TaskCompletionSource> node;
         lock (_lock)
         {
-            if (!_running)
+            if (_running < Slots)
             {
-                _running = true;
+                _running++;
                 return new Turn(this);
             }
 
             if (_waiting.Count >= MaxWaiting)
             {
-                throw new ModelBusyException(1, _waiting.Count);
+                throw new ModelBusyException(_running, _waiting.Count);
             }
 
             node = _waiting.AddLast(new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
@@ -103,7 +107,7 @@ internal sealed class GenerationQueue
         {
             if (_waiting.First is not { } first)
             {
-                _running = false;
+                _running--;
                 return;
             }
 
@@ -115,8 +119,8 @@ internal sealed class GenerationQueue
         next.TrySetResult();
     }
 
-    /// <summary>One admitted generation; disposing it twice gives the turn back once.</summary>
-    private sealed class Turn(GenerationQueue queue) : IDisposable
+    /// <summary>One admitted answer; disposing it twice gives the turn back once.</summary>
+    private sealed class Turn(AnswerQueue queue) : IDisposable
     {
         private int _disposed;
 

@@ -1,16 +1,15 @@
 using QwenRag.Core;
-using QwenRag.Generation.Answering;
 
 namespace QwenRag.Hosting.Tests;
 
-public sealed class GenerationQueueTests
+public sealed class AnswerQueueTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
     [Fact]
     public async Task EnterAsync_Idle_RunsAtOnceAndExitFreesIt()
     {
-        var queue = new GenerationQueue(2);
+        var queue = new AnswerQueue(2);
 
         var turn = await queue.EnterAsync();
         Assert.Equal((1, 0), (queue.Running, queue.Waiting));
@@ -23,7 +22,7 @@ public sealed class GenerationQueueTests
     [Fact]
     public async Task EnterAsync_Full_RefusedAtOnceWithCounts()
     {
-        var queue = new GenerationQueue(2);
+        var queue = new AnswerQueue(2);
         using var running = await queue.EnterAsync();
         var first = queue.EnterAsync();
         var second = queue.EnterAsync();
@@ -41,7 +40,7 @@ public sealed class GenerationQueueTests
     [Fact]
     public async Task EnterAsync_NoWaitingAllowed_SecondRefusedUntilFirstExits()
     {
-        var queue = new GenerationQueue(0);
+        var queue = new AnswerQueue(0);
         var turn = await queue.EnterAsync();
 
         var busy = await Assert.ThrowsAsync<ModelBusyException>(() => queue.EnterAsync());
@@ -54,7 +53,7 @@ public sealed class GenerationQueueTests
     [Fact]
     public async Task EnterAsync_CancelledWhileWaiting_LeavesAndFreesItsPlace()
     {
-        var queue = new GenerationQueue(1);
+        var queue = new AnswerQueue(1);
         using var running = await queue.EnterAsync();
         using var cancel = new CancellationTokenSource();
         var waiting = queue.EnterAsync(cancel.Token);
@@ -74,7 +73,7 @@ public sealed class GenerationQueueTests
     [Fact]
     public async Task EnterAsync_AlreadyCancelled_ThrowsWithoutQueueing()
     {
-        var queue = new GenerationQueue(1);
+        var queue = new AnswerQueue(1);
         using var running = await queue.EnterAsync();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => queue.EnterAsync(new CancellationToken(canceled: true)));
@@ -85,7 +84,7 @@ public sealed class GenerationQueueTests
     [Fact]
     public async Task Exit_HandsTheTurnToWaitersInArrivalOrder()
     {
-        var queue = new GenerationQueue(3);
+        var queue = new AnswerQueue(3);
         var order = new List<int>();
         var turn = await queue.EnterAsync();
         var waiters = Enumerable.Range(1, 3).Select(async n =>
@@ -108,7 +107,7 @@ public sealed class GenerationQueueTests
     [Fact]
     public async Task Exit_NewcomerDoesNotOvertakeAWaiter()
     {
-        var queue = new GenerationQueue(1);
+        var queue = new AnswerQueue(1);
         var turn = await queue.EnterAsync();
         var waiter = queue.EnterAsync();
 
@@ -125,7 +124,7 @@ public sealed class GenerationQueueTests
     [Fact]
     public async Task Turn_DisposedTwice_GivesTheTurnBackOnce()
     {
-        var queue = new GenerationQueue(1);
+        var queue = new AnswerQueue(1);
         var first = await queue.EnterAsync();
         var second = queue.EnterAsync();
         first.Dispose();
@@ -142,10 +141,30 @@ public sealed class GenerationQueueTests
     }
 
     [Fact]
-    public async Task ManyCallers_OneRunsAtATime_CountsStayInBounds()
+    public async Task EnterAsync_TwoSlots_TwoRunAtOnceThirdWaitsForAnExit()
+    {
+        var queue = new AnswerQueue(maxWaiting: 1, slots: 2);
+        var first = await queue.EnterAsync();
+        using var second = await queue.EnterAsync();
+        var third = queue.EnterAsync();
+
+        Assert.False(third.IsCompleted);
+        Assert.Equal((2, 1), (queue.Running, queue.Waiting));
+        var busy = await Assert.ThrowsAsync<ModelBusyException>(() => queue.EnterAsync());
+        Assert.Equal((2, 1), (busy.Running, busy.Waiting));
+
+        first.Dispose();
+        (await third.WaitAsync(Timeout)).Dispose();
+        Assert.Equal((1, 0), (queue.Running, queue.Waiting));
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public async Task ManyCallers_AtMostSlotsRunAtOnce_CountsStayInBounds(int slots)
     {
         const int maxWaiting = 3;
-        var queue = new GenerationQueue(maxWaiting);
+        var queue = new AnswerQueue(maxWaiting, slots);
         var inside = 0;
         var maxInside = 0;
         var refused = 0;
@@ -158,7 +177,7 @@ public sealed class GenerationQueueTests
             while (!stop.IsCancellationRequested)
             {
                 var (running, waiting) = (queue.Running, queue.Waiting);
-                badCount |= running is < 0 or > 1 || waiting is < 0 or > maxWaiting;
+                badCount |= running < 0 || running > slots || waiting is < 0 or > maxWaiting;
                 await Task.Yield();
             }
         });
@@ -193,7 +212,7 @@ public sealed class GenerationQueueTests
         await stop.CancelAsync();
         await sampler;
 
-        Assert.Equal(1, maxInside);
+        Assert.InRange(maxInside, 1, slots);
         Assert.False(badCount, "a count went out of bounds");
         Assert.Equal(400, completed + refused + cancelled);
         Assert.True(completed > 0 && refused > 0, $"completed {completed}, refused {refused}, cancelled {cancelled}");
@@ -202,8 +221,11 @@ public sealed class GenerationQueueTests
     }
 
     [Fact]
-    public void Constructor_NegativeBound_Throws() =>
-        Assert.Throws<ArgumentOutOfRangeException>(() => new GenerationQueue(-1));
+    public void Constructor_NegativeBoundOrNoSlot_Throws()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new AnswerQueue(-1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new AnswerQueue(1, slots: 0));
+    }
 
     private static void InterlockedMax(ref int target, int value)
     {

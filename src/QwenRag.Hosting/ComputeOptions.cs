@@ -1,0 +1,49 @@
+using QwenRag.Retrieval.Answering;
+
+namespace QwenRag.Hosting;
+
+/// <summary>
+/// How the CPU is shared between searches, answers and ingestion (section <c>QwenRag:Compute</c>). Searches embed
+/// their query in a session of their own, so they never queue behind an ingestion batch or an answer's sentences;
+/// extractive answers are admitted a few at a time.
+/// </summary>
+public sealed record ComputeOptions
+{
+    public const string SectionName = "QwenRag:Compute";
+
+    /// <summary>Intra-op threads of the embedding session that ingestion and answers use; null: every processor.</summary>
+    public int? EmbeddingThreads { get; init; }
+
+    /// <summary>Intra-op threads of the session that embeds search queries (one short text each).</summary>
+    public int QueryEmbeddingThreads { get; init; } = 1;
+
+    /// <summary>Extractive answers computed at once (<see cref="ExtractiveAnswererOptions.MaxConcurrentAnswers"/>).</summary>
+    public int MaxConcurrentAnswers { get; init; } = new ExtractiveAnswererOptions().MaxConcurrentAnswers;
+
+    /// <summary>Questions that may wait for an extractive answer; one more gets 429.</summary>
+    public int MaxQueuedAnswers { get; init; } = new ExtractiveAnswererOptions().MaxQueuedAnswers;
+
+    /// <exception cref="ArgumentException">A value is out of range; the message names the setting.</exception>
+    public void Validate()
+    {
+        if (EmbeddingThreads is < 1)
+        {
+            throw new ArgumentException($"{SectionName}:EmbeddingThreads must be 1 or more when set (was {EmbeddingThreads}).");
+        }
+
+        if (QueryEmbeddingThreads < 1)
+        {
+            throw new ArgumentException($"{SectionName}:QueryEmbeddingThreads must be 1 or more (was {QueryEmbeddingThreads}).");
+        }
+
+        if (MaxConcurrentAnswers < 1)
+        {
+            throw new ArgumentException($"{SectionName}:MaxConcurrentAnswers must be 1 or more (was {MaxConcurrentAnswers}).");
+        }
+
+        if (MaxQueuedAnswers < 0)
+        {
+            throw new ArgumentException($"{SectionName}:MaxQueuedAnswers must be 0 or more (was {MaxQueuedAnswers}).");
+        }
+    }
+}
