@@ -37,7 +37,10 @@ public sealed class ComputeOptionsTests : IDisposable
     {
         var options = new ComputeOptions
         {
-            EmbeddingThreads = embedding, QueryEmbeddingThreads = query, MaxConcurrentAnswers = concurrent, MaxQueuedAnswers = queued,
+            EmbeddingThreads = embedding,
+            QueryEmbeddingThreads = query,
+            MaxConcurrentAnswers = concurrent,
+            MaxQueuedAnswers = queued,
         };
 
         var error = Assert.Throws<ArgumentException>(
