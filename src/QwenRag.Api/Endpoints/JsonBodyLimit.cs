@@ -1,13 +1,17 @@
+using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
+using Microsoft.Net.Http.Headers;
 using QwenRag.Api.Problems;
 
 namespace QwenRag.Api.Endpoints;
 
 /// <summary>
 /// Endpoint metadata: the JSON body of this endpoint is read into memory only up to
-/// <see cref="ApiOptions.MaxJsonBodyBytes"/>, and a larger one is a 413 naming that setting, before any JSON is parsed.
+/// <see cref="ApiOptions.MaxJsonBodyBytes"/>, and a larger one is a 413 naming that setting, before any JSON is parsed;
+/// a charset no encoding answers to is a 415 (the JSON reader would throw on it).
 /// </summary>
 public sealed class JsonBodyLimit
 {
@@ -26,6 +30,7 @@ public sealed class JsonBodyLimit
             return;
         }
 
+        RequireKnownCharset(context.Request.ContentType);
         var limit = context.RequestServices.GetRequiredService<IOptions<ApiOptions>>().Value.MaxJsonBodyBytes;
         if (context.Request.ContentLength > limit)
         {
@@ -55,6 +60,25 @@ public sealed class JsonBodyLimit
 
         context.Request.Body = new MemoryStream(buffer, 0, length, writable: false);
         await next(context);
+    }
+
+    private static void RequireKnownCharset(string? contentType)
+    {
+        if (!MediaTypeHeaderValue.TryParse(contentType, out var mediaType) || StringSegment.IsNullOrEmpty(mediaType.Charset))
+        {
+            return;
+        }
+
+        try
+        {
+            _ = Encoding.GetEncoding(mediaType.Charset.Value!);
+        }
+        catch (ArgumentException)
+        {
+            throw new BadHttpRequestException(
+                $"The charset '{mediaType.Charset}' of the Content-Type is not one this server knows; send UTF-8 JSON.",
+                StatusCodes.Status415UnsupportedMediaType);
+        }
     }
 
     private static RequestLimitException TooLarge(int limit) => new(
