@@ -37,6 +37,7 @@ public static class ApiServices
         services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<AuthOptions>, AuthOptions.Validator>();
+        services.AddHostedService<LoopbackStartupCheck>();
 
         services.AddMediator((MediatorOptions options) =>
         {

@@ -19,16 +19,21 @@ public static class QwenRagApi
 
     /// <summary>
     /// Builds the app from appsettings.json, environment variables and <paramref name="args"/>
-    /// (e.g. <c>--urls</c>, <c>--QwenRag:DataDirectory</c>). Throws when it would listen beyond loopback without keys.
+    /// (e.g. <c>--urls</c>, <c>--QwenRag:DataDirectory</c>). Without keys, throws when the configured <c>urls</c> are
+    /// beyond loopback, and the start fails once the server has bound any address beyond loopback (however configured).
     /// </summary>
     public static WebApplication Build(string[] args)
     {
         var builder = WebApplication.CreateBuilder(args);
         var urls = builder.Configuration["urls"];
+        var endpoints = builder.Configuration.GetSection("Kestrel:Endpoints").GetChildren().Any();
         if (string.IsNullOrWhiteSpace(urls))
         {
-            urls = DefaultUrl;
-            builder.WebHost.UseUrls(urls);
+            urls = endpoints ? string.Empty : DefaultUrl;
+            if (!endpoints)
+            {
+                builder.WebHost.UseUrls(urls);
+            }
         }
 
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
@@ -42,13 +47,21 @@ public static class QwenRagApi
 
     public static WebApplication MapQwenRagApi(this WebApplication app)
     {
+        app.UseMiddleware<LoopbackConnections>();
         app.UseExceptionHandler();
         app.UseStatusCodePages(context => ProblemResponses.WriteStatusAsync(context.HttpContext));
         app.UseAuthentication();
         app.UseAuthorization();
+        app.Use(JsonBodyLimit.ApplyAsync);
 
-        app.MapOpenApi();
-        app.MapScalarApiReference();
+        var openApi = app.MapOpenApi();
+        var scalar = app.MapScalarApiReference();
+        if (!app.Services.GetRequiredService<IOptions<ApiOptions>>().Value.PublicDocs)
+        {
+            openApi.RequireAuthorization(ApiPolicies.Reader);
+            scalar.RequireAuthorization(ApiPolicies.Reader);
+        }
+
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions
         {

@@ -140,7 +140,6 @@ public sealed class AuthTests(ApiFixture fixture)
     [Theory]
     [InlineData("/health/live")]
     [InlineData("/health/ready")]
-    [InlineData("/openapi/v1.json")]
     public async Task PublicEndpoint_NoKey_Ok(string path)
     {
         using var response = await fixture.Anonymous.GetAsync(path);

@@ -39,9 +39,9 @@ public sealed partial class HealthAndDocsTests(ApiFixture fixture)
 
     [Theory]
     [MemberData(nameof(Routes))]
-    public async Task OpenApi_Anonymous_ListsRoute(string route, string method)
+    public async Task OpenApi_WithKey_ListsRoute(string route, string method)
     {
-        using var response = await fixture.Anonymous.GetAsync("/openapi/v1.json");
+        using var response = await fixture.Reader.GetAsync("/openapi/v1.json");
         var document = await response.ReadJsonAsync(HttpStatusCode.OK);
 
         Assert.StartsWith("3.", document.String("openapi"), StringComparison.Ordinal);
@@ -51,10 +51,10 @@ public sealed partial class HealthAndDocsTests(ApiFixture fixture)
     }
 
     [Fact]
-    public async Task Scalar_Anonymous_HtmlReference()
+    public async Task Scalar_WithKey_HtmlReference()
     {
-        using var scalar = await fixture.Anonymous.GetAsync("/scalar");
-        using var response = scalar.StatusCode == HttpStatusCode.NotFound ? await fixture.Anonymous.GetAsync("/scalar/v1") : null;
+        using var scalar = await fixture.Reader.GetAsync("/scalar");
+        using var response = scalar.StatusCode == HttpStatusCode.NotFound ? await fixture.Reader.GetAsync("/scalar/v1") : null;
         var page = response ?? scalar;
 
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
@@ -62,6 +62,17 @@ public sealed partial class HealthAndDocsTests(ApiFixture fixture)
         var html = await page.Content.ReadAsStringAsync();
         Assert.Contains("<html", html, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("scalar", html, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Theory]
+    [InlineData("/openapi/v1.json")]
+    [InlineData("/scalar")]
+    [InlineData("/scalar/v1")]
+    public async Task Docs_KeysConfiguredAndNoKey_Unauthorized(string path)
+    {
+        using var response = await fixture.Anonymous.GetAsync(path);
+
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.Unauthorized);
     }
 
     [GeneratedRegex(@"\{[^}]*\}")]

@@ -25,6 +25,7 @@ public static class QueryApi
         var group = app.MapGroup("/v1/sets/{set}")
             .RequireAuthorization(ApiPolicies.Reader)
             .AddEndpointFilter<SetAccessFilter>()
+            .WithMetadata(JsonBodyLimit.Metadata)
             .WithTags("Query");
         group.MapPost("/search", SearchAsync)
             .WithName("Search")

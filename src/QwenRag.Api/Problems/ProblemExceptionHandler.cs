@@ -3,13 +3,17 @@ using FluentValidation;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Logging;
 using QwenRag.Core;
 using QwenRag.Ingestion.Extraction;
 
 namespace QwenRag.Api.Problems;
 
-/// <summary>Turns the failures callers can cause into RFC 7807 problem documents with the right status.</summary>
-public sealed class ProblemExceptionHandler : IExceptionHandler
+/// <summary>
+/// Turns the failures callers can cause into RFC 7807 problem documents with the right status; a full disk is a 507,
+/// and anything else is a 500 that still answers with a problem (and is logged, being a bug).
+/// </summary>
+public sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
 {
     /// <summary>
     /// The <c>Retry-After</c> of a 429 (model busy), in seconds: a hint, not a promise. An answer takes seconds to
@@ -20,6 +24,9 @@ public sealed class ProblemExceptionHandler : IExceptionHandler
     // ASP.NET Core fills in the type of the common statuses only; 429 is defined by RFC 6585.
     private const string TooManyRequestsType = "https://tools.ietf.org/html/rfc6585#section-4";
 
+    // 507 is defined by WebDAV (RFC 4918), and is what a full volume is.
+    private const string InsufficientStorageType = "https://tools.ietf.org/html/rfc4918#section-11.5";
+
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
         if (exception is OperationCanceledException && httpContext.RequestAborted.IsCancellationRequested)
@@ -29,6 +36,13 @@ public sealed class ProblemExceptionHandler : IExceptionHandler
 
         var problem = exception switch
         {
+            _ when StorageFailures.IsDiskFull(exception) => Problem(
+                StatusCodes.Status507InsufficientStorage,
+                "Insufficient storage",
+                "The server's disk is full, so the upload was not stored and nothing was queued. Try again once space is freed.",
+                InsufficientStorageType),
+            RequestLimitException limit => Problem(limit.Status, "Request over a limit", limit.Message),
+            MalformedRequestException => Problem(StatusCodes.Status400BadRequest, "Malformed request", exception.Message),
             ValidationException validation => new HttpValidationProblemDetails(Errors(validation))
             {
                 Status = StatusCodes.Status400BadRequest,
@@ -48,7 +62,21 @@ public sealed class ProblemExceptionHandler : IExceptionHandler
         };
         if (problem is null)
         {
-            return false;
+            LogUnexpected(logger, exception, httpContext.Request.Method, httpContext.Request.Path.ToString());
+            problem = Problem(
+                StatusCodes.Status500InternalServerError,
+                "Internal server error",
+                "The server failed on this request; it is a bug, and the log has the details under this trace id.");
+        }
+        else if (problem.Status == StatusCodes.Status507InsufficientStorage)
+        {
+            LogDiskFull(logger, exception, httpContext.Request.Method, httpContext.Request.Path.ToString());
+        }
+
+        if (exception is RequestLimitException over)
+        {
+            problem.Extensions["limit"] = over.Setting;
+            problem.Extensions["max"] = over.Limit;
         }
 
         httpContext.Response.StatusCode = problem.Status!.Value;
@@ -68,4 +96,10 @@ public sealed class ProblemExceptionHandler : IExceptionHandler
         validation.Errors
             .GroupBy(error => JsonNamingPolicy.CamelCase.ConvertName(error.PropertyName))
             .ToDictionary(group => group.Key, group => group.Select(error => error.ErrorMessage).Distinct().ToArray());
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Unexpected failure of {Method} {Path}")]
+    private static partial void LogUnexpected(ILogger logger, Exception exception, string method, string path);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Disk full while serving {Method} {Path}")]
+    private static partial void LogDiskFull(ILogger logger, Exception exception, string method, string path);
 }

@@ -1,4 +1,5 @@
 using FluentValidation;
+using Microsoft.Extensions.Options;
 using QwenRag.Hosting;
 
 namespace QwenRag.Api.Features.Ask;
@@ -8,15 +9,16 @@ public abstract class AskRules<T> : AbstractValidator<T>
 {
     public const int MaxTokensLimit = 4096;
 
-    protected AskRules()
+    protected AskRules(IOptions<ApiOptions> options)
     {
         RuleFor(request => request.Set).ValidSetName();
-        RuleFor(request => request.Question).NotEmpty().WithMessage("A question is required.").MaximumLength(4000);
+        RuleFor(request => request.Question).NotEmpty().WithMessage("A question is required.")
+            .AtMostCharacters(options.Value.MaxQueryLength, nameof(ApiOptions.MaxQueryLength));
         RuleFor(request => request.Top).InclusiveBetween(1, QueryService.MaxTop);
         RuleFor(request => request.MaxTokens).InclusiveBetween(1, MaxTokensLimit);
     }
 }
 
-public sealed class AskQuestionValidator : AskRules<AskQuestion>;
+public sealed class AskQuestionValidator(IOptions<ApiOptions> options) : AskRules<AskQuestion>(options);
 
-public sealed class StreamAnswerValidator : AskRules<StreamAnswer>;
+public sealed class StreamAnswerValidator(IOptions<ApiOptions> options) : AskRules<StreamAnswer>(options);

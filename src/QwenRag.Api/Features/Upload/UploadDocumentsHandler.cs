@@ -6,7 +6,10 @@ using QwenRag.Ingestion.Jobs;
 
 namespace QwenRag.Api.Features.Upload;
 
-/// <summary>Queues one ingestion job per file; every file's type is checked first, so a 415 queues nothing.</summary>
+/// <summary>
+/// Queues one ingestion job per file. Every file is checked first (type by name, then its first bytes against that
+/// type, and that it is not empty), so one bad file (415, 400) queues nothing.
+/// </summary>
 public sealed class UploadDocumentsHandler(IngestionJobQueue queue, DocumentExtractors extractors, IOptions<ApiOptions> options)
     : IRequestHandler<UploadDocuments, UploadResponse>
 {
@@ -14,7 +17,9 @@ public sealed class UploadDocumentsHandler(IngestionJobQueue queue, DocumentExtr
     {
         foreach (var file in request.Files)
         {
-            extractors.Resolve(file.Name, file.ContentType);
+            var extractor = extractors.Resolve(file.Name, file.ContentType);
+            await using var head = File.OpenRead(file.TemporaryPath);
+            FileSignatures.Verify(extractor, file.Name, head);
         }
 
         var jobs = new List<QueuedJob>();
