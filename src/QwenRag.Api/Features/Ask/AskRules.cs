@@ -1,5 +1,5 @@
 using FluentValidation;
-using QwenRag.Hosting;
+using QwenRag.Core;
 
 namespace QwenRag.Api.Features.Ask;
 
@@ -12,7 +12,7 @@ public abstract class AskRules<T> : AbstractValidator<T>
     {
         RuleFor(request => request.Set).ValidSetName();
         RuleFor(request => request.Question).NotEmpty().WithMessage("A question is required.").MaximumLength(4000);
-        RuleFor(request => request.Top).InclusiveBetween(1, QueryService.MaxTop);
+        RuleFor(request => request.Top).InclusiveBetween(1, QueryLimits.MaxTop);
         RuleFor(request => request.MaxTokens).InclusiveBetween(1, MaxTokensLimit);
     }
 }

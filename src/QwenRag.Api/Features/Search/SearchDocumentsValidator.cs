@@ -1,5 +1,5 @@
 using FluentValidation;
-using QwenRag.Hosting;
+using QwenRag.Core;
 
 namespace QwenRag.Api.Features.Search;
 
@@ -10,7 +10,7 @@ public sealed class SearchDocumentsValidator : AbstractValidator<SearchDocuments
         RuleFor(request => request.Set).ValidSetName();
         RuleFor(request => request.Query).NotEmpty().WithMessage("A query is required.")
             .MaximumLength(4000);
-        RuleFor(request => request.Top).InclusiveBetween(1, QueryService.MaxTop);
+        RuleFor(request => request.Top).InclusiveBetween(1, QueryLimits.MaxTop);
         RuleForEach(request => request.Documents).NotEmpty();
         RuleForEach(request => request.Tags).NotEmpty();
     }
