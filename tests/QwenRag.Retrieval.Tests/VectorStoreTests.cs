@@ -118,9 +118,8 @@ public sealed class VectorStoreTests : IDisposable
         var queries = vectors[3000..];
         foreach (var query in queries)
         {
-            var annHits = approximate.Search(query, 10, new SearchFilter("s"), out var usedAnn);
-            var exactHits = exact.Search(query, 10, new SearchFilter("s"), out _);
-            Assert.True(usedAnn);
+            var annHits = await approximate.SearchAsync(query, 10, new SearchFilter("s"));
+            var exactHits = await exact.SearchAsync(query, 10, new SearchFilter("s"));
             found += annHits.Select(h => h.Chunk.Id).Intersect(exactHits.Select(h => h.Chunk.Id)).Count() / 10.0;
         }
 
