@@ -15,6 +15,7 @@ internal sealed class ModelBuildCommand : Command
         Description = "Full-length KV caches on sliding-window layers too: onnxruntime-genai can run a window-sized cache only when " +
             "its max_length reaches the window (by default those layers get a window-sized cache whose memory does not grow with the context)",
     };
+
     private readonly Option<bool> _json = CliOptions.Json();
 
     public ModelBuildCommand()
