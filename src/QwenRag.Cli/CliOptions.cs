@@ -33,19 +33,38 @@ internal static class CliOptions
         return option;
     }
 
+    /// <summary>Passages to return or answer from; the limits are <see cref="QueryLimits"/>'s, as in the REST API.</summary>
     public static Option<int> Top(int defaultValue)
     {
         var option = new Option<int>("--top")
         {
-            Description = $"Number of passages (1-100, default {defaultValue})",
+            Description = $"Number of passages (1-{QueryLimits.MaxTop}, default {defaultValue})",
             DefaultValueFactory = _ => defaultValue,
         };
         option.Validators.Add(result =>
         {
             var value = result.GetValueOrDefault<int>();
-            if (value is < 1 or > 100)
+            if (!QueryLimits.IsValidTop(value))
             {
-                result.AddError($"--top must be between 1 and 100 (was {value}).");
+                result.AddError($"--top must be {QueryLimits.TopRule} (was {value}).");
+            }
+        });
+        return option;
+    }
+
+    /// <summary>A whole number option between <paramref name="min"/> and <paramref name="max"/>.</summary>
+    public static Option<int> Bounded(string name, int min, int max, int defaultValue, string description)
+    {
+        var option = new Option<int>(name)
+        {
+            Description = $"{description} ({min}-{max}, default {defaultValue})",
+            DefaultValueFactory = _ => defaultValue,
+        };
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() is var value && (value < min || value > max))
+            {
+                result.AddError($"{name} must be between {min} and {max}.");
             }
         });
         return option;

@@ -1,3 +1,3 @@
 using QwenRag.Cli;
 
-return await QwenRagCommand.Create().Parse(args).InvokeAsync();
+return await new QwenRagCommand().InvokeAsync(args);

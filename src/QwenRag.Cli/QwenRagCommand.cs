@@ -1,25 +1,29 @@
 using System.CommandLine;
+using QwenRag.Cli.Bench;
 using QwenRag.Cli.Commands;
 
 namespace QwenRag.Cli;
 
-public static class QwenRagCommand
+/// <summary><c>qwenrag</c>: every command, run under the one error policy of <see cref="CommandErrors"/>.</summary>
+public sealed class QwenRagCommand : RootCommand
 {
-    public static RootCommand Create()
+    public QwenRagCommand()
+        : base("QwenRag: ask questions of your documents, answered with page citations.")
     {
-        var root = new RootCommand("QwenRag: ask questions of your documents, answered with page citations.");
-        root.Options.Add(CliOptions.Data);
-        root.Subcommands.Add(IngestCommand.Create());
-        root.Subcommands.Add(SearchCommand.Create());
-        root.Subcommands.Add(AskCommand.Create());
-        root.Subcommands.Add(SetsCommand.Create());
-        root.Subcommands.Add(DocumentsCommand.Create());
-        root.Subcommands.Add(ReindexCommand.Create());
-        root.Subcommands.Add(ServeCommand.Create());
-        root.Subcommands.Add(WorkerCommand.Create());
-        root.Subcommands.Add(ModelCommand.Create());
-        root.Subcommands.Add(GenerateCommand.Create());
-        root.Subcommands.Add(BenchCommand.Create());
-        return root;
+        Options.Add(CliOptions.Data);
+        Subcommands.Add(new IngestCommand());
+        Subcommands.Add(new SearchCommand());
+        Subcommands.Add(new AskCommand());
+        Subcommands.Add(new SetsCommand());
+        Subcommands.Add(new DocumentsCommand());
+        Subcommands.Add(new ReindexCommand());
+        Subcommands.Add(new ServeCommand());
+        Subcommands.Add(new WorkerCommand());
+        Subcommands.Add(new ModelCommand());
+        Subcommands.Add(new GenerateCommand());
+        Subcommands.Add(new BenchCommand());
     }
+
+    /// <summary>Parses <paramref name="args"/> and runs the command they name; returns the exit code.</summary>
+    public Task<int> InvokeAsync(string[] args) => CommandErrors.InvokeAsync(Parse(args));
 }

@@ -9,11 +9,6 @@ namespace QwenRag.Hosting;
 /// <summary>Search and ask over a set: what the CLI, the REST API and the Semantic Kernel plugin all call.</summary>
 public sealed class QueryService(HybridRetriever retriever, IAnswerGenerator answerer, DocumentCatalog catalog)
 {
-    public const int MaxTop = 100;
-
-    /// <summary>Passages handed to the answerer when the caller does not say.</summary>
-    public const int DefaultAskTop = 8;
-
     public string GeneratorName => answerer.Name;
 
     public async Task<SearchResponse> SearchAsync(
@@ -27,7 +22,7 @@ public sealed class QueryService(HybridRetriever retriever, IAnswerGenerator ans
     public async IAsyncEnumerable<AnswerUpdate> AskStreamingAsync(
         string set,
         string question,
-        int top = DefaultAskTop,
+        int top = QueryLimits.DefaultAskTop,
         AnswerOptions? options = null,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
@@ -42,7 +37,7 @@ public sealed class QueryService(HybridRetriever retriever, IAnswerGenerator ans
     public Task<AskResponse> AskAsync(
         string set,
         string question,
-        int top = DefaultAskTop,
+        int top = QueryLimits.DefaultAskTop,
         AnswerOptions? options = null,
         CancellationToken cancellationToken = default) =>
         AnswerCollector.CollectAsync(AskStreamingAsync(set, question, top, options, cancellationToken), answerer.Name);

@@ -1,3 +1,4 @@
+using QwenRag.Cli.Bench;
 using QwenRag.Core;
 using QwenRag.Ingestion.Pipeline;
 using QwenRag.Tests;

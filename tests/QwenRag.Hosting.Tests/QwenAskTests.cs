@@ -31,7 +31,7 @@ public sealed class QwenAskTests : IDisposable
 
         Assert.Equal(QwenAnswerGenerator.GeneratorName, response.Generator);
         Assert.False(string.IsNullOrEmpty(response.Answer));
-        var hits = await query.SearchAsync(new SearchFilter(Set), "How can the variance be reduced?", QueryService.DefaultAskTop);
+        var hits = await query.SearchAsync(new SearchFilter(Set), "How can the variance be reduced?", QueryLimits.DefaultAskTop);
         Assert.All(response.Citations, citation => Assert.Contains(
             hits.Results, hit => hit.ChunkId == citation.ChunkId && hit.Document == citation.Document && hit.Page == citation.Page));
         var generator = services.GetRequiredService<QwenAnswerGenerator>();

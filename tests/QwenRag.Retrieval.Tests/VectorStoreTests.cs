@@ -118,9 +118,8 @@ public sealed class VectorStoreTests : IDisposable
         var queries = vectors[3000..];
         foreach (var query in queries)
         {
-            var annHits = approximate.Search(query, 10, new SearchFilter("s"), out var usedAnn);
-            var exactHits = exact.Search(query, 10, new SearchFilter("s"), out _);
-            Assert.True(usedAnn);
+            var annHits = await approximate.SearchAsync(query, 10, new SearchFilter("s"));
+            var exactHits = await exact.SearchAsync(query, 10, new SearchFilter("s"));
             found += annHits.Select(h => h.Chunk.Id).Intersect(exactHits.Select(h => h.Chunk.Id)).Count() / 10.0;
         }
 
@@ -301,16 +300,16 @@ public sealed class VectorStoreTests : IDisposable
         var indexFile = Assert.Single(Directory.GetFiles(_directory, "*.ivf"));
         var written = File.GetLastWriteTimeUtc(indexFile);
 
-        var hits = reader.Search(vectors[5], 5, new SearchFilter("s"), out var usedAnn);
+        var hits = await reader.SearchAsync(vectors[5], 5, new SearchFilter("s"));
 
-        Assert.True(usedAnn);
+        Assert.True(reader.UsesApproximateIndex("s"));
         Assert.Equal("c5", hits[0].Chunk.Id);
         Assert.Equal(written, File.GetLastWriteTimeUtc(indexFile));
 
         // A delete does not rewrite the file, so the reader's reload retrains, as opening would.
         await writer.DeleteDocumentAsync("s", "d5");
-        hits = reader.Search(vectors[6], 5, new SearchFilter("s"), out usedAnn);
-        Assert.True(usedAnn);
+        hits = await reader.SearchAsync(vectors[6], 5, new SearchFilter("s"));
+        Assert.True(reader.UsesApproximateIndex("s"));
         Assert.Equal("c6", hits[0].Chunk.Id);
         Assert.Equal(1080, reader.Count("s"));
     }

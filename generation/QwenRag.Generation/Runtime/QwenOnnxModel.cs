@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
@@ -12,21 +11,17 @@ using QwenRag.Generation.Rope;
 namespace QwenRag.Generation.Runtime;
 
 /// <summary>
-/// What <see cref="QwenOnnxModel.Greedy"/> produced: the new tokens, the time of the prompt pass (which also picks
-/// the first new token) and the time of the one-token passes that picked the rest.
-/// </summary>
-public sealed record GreedyResult(IReadOnlyList<int> Tokens, TimeSpan Prefill, TimeSpan Decode)
-{
-    /// <summary>One-token passes run after the prompt pass.</summary>
-    public int DecodeSteps => Math.Max(0, Tokens.Count - 1);
-}
-
-/// <summary>
 /// One ONNX Runtime session over a model folder written by <see cref="QwenOnnxBuilder"/>, on the CPU or CUDA, fed the
 /// onnxruntime-genai way (input_ids, attention_mask, past_key_values.{i}.key/value) with the KV cache bound through
 /// <see cref="OrtIoBinding"/>: past and present share one preallocated buffer per layer (<see cref="KvCache"/>).
 /// Generations may run concurrently, each with its own cache.
 /// </summary>
+/// <remarks>
+/// A cache's buffers come from this model's allocator (on CUDA, the session's), so the model's native resources live
+/// as long as its last cache: <see cref="Dispose"/> refuses new caches and passes at once, but releases the session
+/// only when every cache created here has been disposed (as LLamaSharp's context handle holds a reference to its
+/// model). Dispose never throws for a live cache, so a host shutting down while a generation unwinds cannot crash.
+/// </remarks>
 public sealed class QwenOnnxModel : IDisposable
 {
     /// <summary>
@@ -46,7 +41,10 @@ public sealed class QwenOnnxModel : IDisposable
     private readonly bool[] _windowCached;
     private readonly string[] _pastNames;
     private readonly string[] _presentNames;
+    private readonly Lock _lifetime = new();
+    private int _liveCaches;
     private bool _disposed;
+    private bool _released;
 
     /// <param name="modelDirectory">A folder written by <see cref="QwenOnnxBuilder"/>.</param>
     /// <param name="options">The device asked for and the window cache slack.</param>
@@ -157,88 +155,10 @@ public sealed class QwenOnnxModel : IDisposable
     public int WindowCachedLayers => _windowCached.Count(cached => cached);
 
     /// <summary>
-    /// Logits for every input position (batch 1). With <paramref name="prefill"/> = N, the first N tokens go in
-    /// one pass and the rest one token per pass, each reusing the KV cache of the previous pass; without it,
-    /// all tokens go in one pass.
-    /// </summary>
-    /// <remarks>
-    /// With dynamic NTK scaling, cached keys keep the rotation of the step that computed them (as Hugging Face's
-    /// cached generation does), so incremental logits differ from a full pass once the length passes
-    /// original_max_position_embeddings.
-    /// </remarks>
-    public float[][] Logits(IReadOnlyList<int> tokens, int? prefill = null)
-    {
-        ArgumentNullException.ThrowIfNull(tokens);
-        if (tokens.Count == 0)
-        {
-            throw new ArgumentException("At least one token is needed.", nameof(tokens));
-        }
-
-        var first = prefill ?? tokens.Count;
-        if (first < 1 || first > tokens.Count)
-        {
-            throw new ArgumentException($"prefill must be between 1 and {tokens.Count} (was {first}).", nameof(prefill));
-        }
-
-        var ids = tokens.ToArray();
-        var result = new float[ids.Length][];
-        using var cache = CreateCache(ids.Length);
-        while (cache.Length < ids.Length)
-        {
-            var position = cache.Length;
-            var count = position == 0 ? first : 1;
-            var logits = Run(cache, ids.AsSpan(position, count), lastOnly: false);
-            for (var i = 0; i < count; i++)
-            {
-                result[position + i] = logits.AsSpan(i * VocabSize, VocabSize).ToArray();
-            }
-        }
-
-        return result;
-    }
-
-    /// <summary>
-    /// Greedy decoding with the KV cache (batch 1): the prompt in passes of at most <paramref name="prefillChunk"/>
-    /// tokens, the last of which picks the first new token, then one pass per further token. Only the last
-    /// position's logits are read back.
-    /// </summary>
-    public GreedyResult Greedy(IReadOnlyList<int> prompt, int newTokens, int prefillChunk = DefaultPrefillChunk)
-    {
-        ArgumentNullException.ThrowIfNull(prompt);
-        if (prompt.Count == 0)
-        {
-            throw new ArgumentException("At least one prompt token is needed.", nameof(prompt));
-        }
-
-        ArgumentOutOfRangeException.ThrowIfLessThan(newTokens, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(prefillChunk, 1);
-        var ids = prompt.ToArray();
-        var generated = new List<int>(newTokens);
-        using var cache = CreateCache(Math.Min(ContextLength, ids.Length + newTokens));
-        var stopwatch = Stopwatch.StartNew();
-        float[] logits = [];
-        for (var start = 0; start < ids.Length; start += prefillChunk)
-        {
-            logits = Run(cache, ids.AsSpan(start, Math.Min(prefillChunk, ids.Length - start)), lastOnly: true);
-        }
-
-        var next = ArgMax(logits);
-        var prefill = stopwatch.Elapsed;
-        generated.Add(next);
-        stopwatch.Restart();
-        while (generated.Count < newTokens)
-        {
-            next = ArgMax(Run(cache, [next], lastOnly: true));
-            generated.Add(next);
-        }
-
-        return new GreedyResult(generated, prefill, stopwatch.Elapsed);
-    }
-
-    /// <summary>
     /// An empty KV cache for one generation of at most <paramref name="capacity"/> tokens (default: the context
     /// length), its buffers allocated once, on the model's device; the caller disposes it.
     /// </summary>
+    /// <exception cref="ObjectDisposedException">The model has been disposed.</exception>
     public KvCache CreateCache(int? capacity = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -249,6 +169,13 @@ public sealed class QwenOnnxModel : IDisposable
         if (tokens < 1 || tokens > limit)
         {
             throw new ArgumentOutOfRangeException(nameof(capacity), tokens, $"A cache holds between 1 and {ContextLength} tokens (the context length).");
+        }
+
+        lock (_lifetime)
+        {
+            // Counted before allocating, so that a Dispose meanwhile keeps the allocator for these buffers.
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _liveCaches++;
         }
 
         var buffers = new OrtValue[Layers * 2];
@@ -267,10 +194,35 @@ public sealed class QwenOnnxModel : IDisposable
                 value?.Dispose();
             }
 
+            Release();
             throw;
         }
 
-        return new KvCache(this, buffers, tokens, KvCacheBytes(tokens));
+        return new KvCache(this, buffers, tokens, KvCacheBytes(tokens), Device);
+    }
+
+    /// <summary>Caches created here and not yet disposed.</summary>
+    public int LiveCaches
+    {
+        get
+        {
+            lock (_lifetime)
+            {
+                return _liveCaches;
+            }
+        }
+    }
+
+    /// <summary>Whether the session and its allocator have been freed (disposed, and the last cache with it).</summary>
+    internal bool IsReleased
+    {
+        get
+        {
+            lock (_lifetime)
+            {
+                return _released;
+            }
+        }
     }
 
     /// <summary>What <see cref="CreateCache"/> allocates for <paramref name="tokens"/> tokens, without allocating it.</summary>
@@ -290,20 +242,30 @@ public sealed class QwenOnnxModel : IDisposable
     /// Passes <paramref name="tokens"/> (one or more) after the tokens already in <paramref name="cache"/>, extends the
     /// cache with them and returns the logits of the last one (<see cref="VocabSize"/> values).
     /// </summary>
+    /// <exception cref="ObjectDisposedException">The model or the cache has been disposed.</exception>
     public float[] Append(KvCache cache, ReadOnlySpan<int> tokens)
     {
-        ArgumentNullException.ThrowIfNull(cache);
-        if (tokens.IsEmpty)
-        {
-            throw new ArgumentException("At least one token is needed.", nameof(tokens));
-        }
-
-        if (!ReferenceEquals(cache.Owner, this))
-        {
-            throw new ArgumentException("The cache belongs to another model.", nameof(cache));
-        }
-
+        CheckAppend(cache, tokens);
         return Run(cache, tokens, lastOnly: true);
+    }
+
+    /// <summary>
+    /// Like <see cref="Append"/>, but returns the logits of every one of <paramref name="tokens"/> (row i: the scores
+    /// of the token after tokens[i]): what scoring a text, or checking the model against a reference, needs. Reads back
+    /// tokens x <see cref="VocabSize"/> floats, so pass long texts in pieces.
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The model or the cache has been disposed.</exception>
+    public float[][] Score(KvCache cache, ReadOnlySpan<int> tokens)
+    {
+        CheckAppend(cache, tokens);
+        var logits = Run(cache, tokens, lastOnly: false);
+        var rows = new float[tokens.Length][];
+        for (var i = 0; i < rows.Length; i++)
+        {
+            rows[i] = logits.AsSpan(i * VocabSize, VocabSize).ToArray();
+        }
+
+        return rows;
     }
 
     /// <summary>The first index of the largest value.</summary>
@@ -319,6 +281,34 @@ public sealed class QwenOnnxModel : IDisposable
         }
 
         return best;
+    }
+
+    private void CheckAppend(KvCache cache, ReadOnlySpan<int> tokens)
+    {
+        ArgumentNullException.ThrowIfNull(cache);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (tokens.IsEmpty)
+        {
+            throw new ArgumentException("At least one token is needed.", nameof(tokens));
+        }
+
+        if (!ReferenceEquals(cache.Owner, this))
+        {
+            throw new ArgumentException("The cache belongs to another model.", nameof(cache));
+        }
+    }
+
+    /// <summary>Called by a cache of this model once its buffers are freed.</summary>
+    internal void Release()
+    {
+        lock (_lifetime)
+        {
+            _liveCaches--;
+            if (_disposed && _liveCaches == 0)
+            {
+                ReleaseNative();
+            }
+        }
     }
 
     private float[] Run(KvCache cache, ReadOnlySpan<int> tokens, bool lastOnly)
@@ -458,14 +448,30 @@ public sealed class QwenOnnxModel : IDisposable
         return OrtValue.CreateTensorValueFromMemory(table, [rows, columns]);
     }
 
+    /// <summary>
+    /// Refuses new caches and passes from now on; frees the session and its allocator now, or, while caches of this
+    /// model live, when the last of them is disposed (a pass already running on one finishes normally).
+    /// </summary>
     public void Dispose()
     {
-        if (_disposed)
+        lock (_lifetime)
         {
-            return;
-        }
+            if (_disposed)
+            {
+                return;
+            }
 
-        _disposed = true;
+            _disposed = true;
+            if (_liveCaches == 0)
+            {
+                ReleaseNative();
+            }
+        }
+    }
+
+    private void ReleaseNative()
+    {
+        _released = true;
         _deviceAllocator?.Dispose();
         _deviceMemory?.Dispose();
         _session.Dispose();

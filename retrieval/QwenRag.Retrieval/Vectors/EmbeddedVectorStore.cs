@@ -199,7 +199,7 @@ public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
     {
         ArgumentNullException.ThrowIfNull(filter);
         cancellationToken.ThrowIfCancellationRequested();
-        return Task.FromResult(Search(query.Span, top, filter, out _));
+        return Task.FromResult(Search(query.Span, top, filter));
     }
 
     public void Dispose()
@@ -231,8 +231,7 @@ public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
         }
     }
 
-    /// <summary>The search, also telling whether the approximate index answered it.</summary>
-    internal IReadOnlyList<ScoredChunk> Search(ReadOnlySpan<float> query, int top, SearchFilter filter, out bool usedApproximateIndex)
+    private IReadOnlyList<ScoredChunk> Search(ReadOnlySpan<float> query, int top, SearchFilter filter)
     {
         Refresh(filter.Set);
         var unit = VectorMath.Normalized(query);
@@ -241,13 +240,12 @@ public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
         try
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            usedApproximateIndex = false;
             if (!_sets.TryGetValue(filter.Set, out var set))
             {
                 return [];
             }
 
-            hits = set.Search(unit, top, filter, _options, out usedApproximateIndex);
+            hits = set.Search(unit, top, filter, _options, out _);
         }
         finally
         {

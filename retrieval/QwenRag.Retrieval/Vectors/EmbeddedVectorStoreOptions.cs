@@ -1,6 +1,6 @@
 namespace QwenRag.Retrieval.Vectors;
 
-/// <summary>Tuning of <see cref="EmbeddedVectorStore"/>; the defaults come from <see cref="VectorStoreBenchmark"/> runs.</summary>
+/// <summary>Tuning of <see cref="EmbeddedVectorStore"/>; the defaults come from <c>qwenrag bench vectors</c> runs.</summary>
 public sealed record EmbeddedVectorStoreOptions
 {
     /// <summary>

@@ -42,14 +42,14 @@ public static class QueryApi
         string set, SearchBody? body, IMediator mediator, CancellationToken cancellationToken)
     {
         var request = new SearchDocuments(
-            set, body?.Query, body?.Top ?? 5, body?.Filter?.Documents, body?.Filter?.Tags);
+            set, body?.Query, body?.Top ?? QueryLimits.DefaultSearchTop, body?.Filter?.Documents, body?.Filter?.Tags);
         return TypedResults.Ok(await mediator.Send(request, cancellationToken));
     }
 
     private static async Task<IResult> AskAsync(
         string set, AskBody? body, HttpRequest http, IMediator mediator, QueryService query, CancellationToken cancellationToken)
     {
-        var top = body?.Top ?? QueryService.DefaultAskTop;
+        var top = body?.Top ?? QueryLimits.DefaultAskTop;
         if (!http.Headers.Accept.ToString().Contains("text/event-stream", StringComparison.OrdinalIgnoreCase))
         {
             return TypedResults.Ok(await mediator.Send(new AskQuestion(set, body?.Question, top, body?.MaxTokens), cancellationToken));

@@ -3,7 +3,6 @@ using System.Globalization;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using QwenRag.Generation.Chat;
-using QwenRag.Generation.Checkpoints;
 using QwenRag.Generation.Generation;
 using QwenRag.Generation.Runtime;
 using QwenRag.Generation.Tokenization;
@@ -11,138 +10,116 @@ using QwenRag.Generation.Tokenization;
 namespace QwenRag.Cli.Commands;
 
 /// <summary>Generates tokens from a model folder: a chat prompt through the template, or raw prompt token ids.</summary>
-internal static class GenerateCommand
+internal sealed class GenerateCommand : Command
 {
-    public static Command Create()
+    private readonly Option<string> _model = new("--model") { Description = "Folder written by 'model build'", Required = true };
+    private readonly Option<string?> _prompt = new("--prompt") { Description = "User message, rendered through the chat template (needs tokenizer.json in the model folder)" };
+    private readonly Option<string?> _promptTokens = new("--prompt-tokens") { Description = "Comma-separated prompt token ids, used as they are, e.g. 1,2,3" };
+    private readonly Option<int?> _maxTokens = new("--max-tokens") { Description = "Most new tokens (default 512, bounded by the context)" };
+    private readonly Option<bool> _greedy = new("--greedy") { Description = "Always take the most likely token" };
+    private readonly Option<float?> _temperature = new("--temperature") { Description = "Sampling temperature (0 is greedy; default 0.7)" };
+    private readonly Option<float?> _topP = new("--top-p") { Description = "Nucleus sampling mass (default 0.8)" };
+    private readonly Option<int?> _topK = new("--top-k") { Description = "Keep the K most likely tokens, 0 keeps all (default 20)" };
+    private readonly Option<int?> _seed = new("--seed") { Description = "Seed for reproducible sampling" };
+    private readonly Option<bool> _json = CliOptions.Json();
+    private readonly Option<ExecutionDevice> _device = CliOptions.Device();
+
+    public GenerateCommand()
+        : base("generate", "Generate text (or token ids) with an ONNX Qwen model")
     {
-        var model = new Option<string>("--model") { Description = "Folder written by 'model build'", Required = true };
-        var prompt = new Option<string?>("--prompt") { Description = "User message, rendered through the chat template (needs tokenizer.json in the model folder)" };
-        var promptTokens = new Option<string?>("--prompt-tokens") { Description = "Comma-separated prompt token ids, used as they are, e.g. 1,2,3" };
-        var maxTokens = new Option<int?>("--max-tokens") { Description = "Most new tokens (default 512, bounded by the context)" };
-        var greedy = new Option<bool>("--greedy") { Description = "Always take the most likely token" };
-        var temperature = new Option<float?>("--temperature") { Description = "Sampling temperature (0 is greedy; default 0.7)" };
-        var topP = new Option<float?>("--top-p") { Description = "Nucleus sampling mass (default 0.8)" };
-        var topK = new Option<int?>("--top-k") { Description = "Keep the K most likely tokens, 0 keeps all (default 20)" };
-        var seed = new Option<int?>("--seed") { Description = "Seed for reproducible sampling" };
-        var json = CliOptions.Json();
-        var device = CliOptions.Device();
-        var command = new Command("generate", "Generate text (or token ids) with an ONNX Qwen model")
+        Options.Add(_model);
+        Options.Add(_prompt);
+        Options.Add(_promptTokens);
+        Options.Add(_maxTokens);
+        Options.Add(_greedy);
+        Options.Add(_temperature);
+        Options.Add(_topP);
+        Options.Add(_topK);
+        Options.Add(_seed);
+        Options.Add(_json);
+        Options.Add(_device);
+        Validators.Add(result =>
         {
-            model, prompt, promptTokens, maxTokens, greedy, temperature, topP, topK, seed, json, device,
-        };
-        command.Validators.Add(result =>
-        {
-            if ((result.GetValue(prompt) is null) == (result.GetValue(promptTokens) is null))
+            if ((result.GetValue(_prompt) is null) == (result.GetValue(_promptTokens) is null))
             {
                 result.AddError("Give exactly one of --prompt and --prompt-tokens.");
             }
         });
-        command.SetAction((parse, cancellationToken) => Run(async () =>
+        SetAction(RunAsync);
+    }
+
+    private async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
+    {
+        var directory = parse.GetValue(_model)!;
+        using var loggers = CliContext.CreateLoggerFactory();
+        using var onnx = new QwenOnnxModel(
+            directory, new QwenRuntimeOptions { Device = parse.GetValue(_device) }, loggers.CreateLogger<QwenOnnxModel>());
+        var tokenizer = QwenTokenizer.Exists(directory) ? QwenTokenizer.Load(directory) : null;
+        var chatOptions = new ChatOptions
         {
-            var directory = parse.GetValue(model)!;
-            using var loggers = CliContext.CreateLoggerFactory();
-            using var onnx = new QwenOnnxModel(
-                directory, new QwenRuntimeOptions { Device = parse.GetValue(device) }, loggers.CreateLogger<QwenOnnxModel>());
-            var tokenizer = QwenTokenizer.Exists(directory) ? QwenTokenizer.Load(directory) : null;
-            var chatOptions = new ChatOptions
+            MaxOutputTokens = parse.GetValue(_maxTokens),
+            Temperature = parse.GetValue(_greedy) ? 0 : parse.GetValue(_temperature),
+            TopP = parse.GetValue(_topP),
+            TopK = parse.GetValue(_topK),
+            Seed = parse.GetValue(_seed),
+        };
+
+        IReadOnlyList<int> ids;
+        SamplingOptions sampling;
+        if (parse.GetValue(_prompt) is { } text)
+        {
+            if (tokenizer is null)
             {
-                MaxOutputTokens = parse.GetValue(maxTokens),
-                Temperature = parse.GetValue(greedy) ? 0 : parse.GetValue(temperature),
-                TopP = parse.GetValue(topP),
-                TopK = parse.GetValue(topK),
-                Seed = parse.GetValue(seed),
+                throw new CommandFailedException($"--prompt needs tokenizer.json in {directory}; use --prompt-tokens for a model without one.");
+            }
+
+            using var client = new QwenChatClient(onnx, tokenizer);
+            ids = tokenizer.Encode(client.RenderPrompt([new ChatMessage(ChatRole.User, text)]));
+            sampling = client.ToSamplingOptions(chatOptions, ids.Count);
+        }
+        else
+        {
+            ids = TokenIdList.Parse(parse.GetValue(_promptTokens)!, "--prompt-tokens");
+            var stops = new List<int>();
+            if (tokenizer?.TokenId(ChatTemplate.ImEnd) is { } imEnd)
+            {
+                stops.Add(imEnd);
+            }
+
+            var defaults = new SamplingOptions();
+            sampling = new SamplingOptions
+            {
+                Temperature = chatOptions.Temperature ?? defaults.Temperature,
+                Greedy = chatOptions.Temperature == 0,
+                TopP = chatOptions.TopP ?? defaults.TopP,
+                TopK = chatOptions.TopK ?? defaults.TopK,
+                Seed = parse.GetValue(_seed),
+                MaxNewTokens = chatOptions.MaxOutputTokens ?? Math.Clamp(onnx.ContextLength - ids.Count, 1, defaults.MaxNewTokens),
+                StopTokenIds = stops,
             };
-
-            IReadOnlyList<int> ids;
-            SamplingOptions sampling;
-            if (parse.GetValue(prompt) is { } text)
-            {
-                if (tokenizer is null)
-                {
-                    throw new ArgumentException($"--prompt needs tokenizer.json in {directory}; use --prompt-tokens for a model without one.");
-                }
-
-                using var client = new QwenChatClient(onnx, tokenizer);
-                ids = tokenizer.Encode(client.RenderPrompt([new ChatMessage(ChatRole.User, text)]));
-                sampling = client.ToSamplingOptions(chatOptions, ids.Count);
-            }
-            else
-            {
-                ids = ParseTokens(parse.GetValue(promptTokens)!);
-                var stops = new List<int>();
-                if (tokenizer?.TokenId(ChatTemplate.ImEnd) is { } imEnd)
-                {
-                    stops.Add(imEnd);
-                }
-
-                var defaults = new SamplingOptions();
-                sampling = new SamplingOptions
-                {
-                    Temperature = chatOptions.Temperature ?? defaults.Temperature,
-                    Greedy = chatOptions.Temperature == 0,
-                    TopP = chatOptions.TopP ?? defaults.TopP,
-                    TopK = chatOptions.TopK ?? defaults.TopK,
-                    Seed = parse.GetValue(seed),
-                    MaxNewTokens = chatOptions.MaxOutputTokens ?? Math.Clamp(onnx.ContextLength - ids.Count, 1, defaults.MaxNewTokens),
-                    StopTokenIds = stops,
-                };
-            }
-
-            var asJson = parse.GetValue(json);
-            var decoder = tokenizer?.CreateStreamingDecoder(skipSpecialTokens: true);
-            var generated = new List<int>();
-            await foreach (var token in new TokenGenerator(onnx).GenerateAsync(ids, sampling, cancellationToken).ConfigureAwait(false))
-            {
-                generated.Add(token);
-                if (!asJson)
-                {
-                    Console.Write(decoder is null ? token.ToString(CultureInfo.InvariantCulture) + " " : decoder.Push(token));
-                }
-            }
-
-            if (asJson)
-            {
-                JsonOutput.Write(new { tokens = generated, text = tokenizer?.Decode(generated, skipSpecialTokens: true) });
-            }
-            else
-            {
-                Console.WriteLine(decoder?.Flush() ?? string.Empty);
-            }
-
-            return 0;
-        }));
-        return command;
-    }
-
-    private static int[] ParseTokens(string text)
-    {
-        var parts = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        if (parts.Length == 0)
-        {
-            throw new ArgumentException("--prompt-tokens needs at least one token id.");
         }
 
-        var ids = new int[parts.Length];
-        for (var i = 0; i < parts.Length; i++)
+        var asJson = parse.GetValue(_json);
+        var decoder = tokenizer?.CreateStreamingDecoder(skipSpecialTokens: true);
+        var generated = new List<int>();
+        await foreach (var token in new TokenGenerator(onnx).GenerateAsync(ids, sampling, cancellationToken).ConfigureAwait(false))
         {
-            if (!int.TryParse(parts[i], NumberStyles.Integer, CultureInfo.InvariantCulture, out ids[i]) || ids[i] < 0)
+            generated.Add(token);
+            if (!asJson)
             {
-                throw new ArgumentException($"--prompt-tokens: '{parts[i]}' is not a token id.");
+                Console.Write(decoder is null ? token.ToString(CultureInfo.InvariantCulture) + " " : decoder.Push(token));
             }
         }
 
-        return ids;
-    }
+        if (asJson)
+        {
+            JsonOutput.Write(new { tokens = generated, text = tokenizer?.Decode(generated, skipSpecialTokens: true) });
+        }
+        else
+        {
+            Console.WriteLine(decoder?.Flush() ?? string.Empty);
+        }
 
-    private static async Task<int> Run(Func<Task<int>> action)
-    {
-        try
-        {
-            return await action().ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is ArgumentException or CheckpointException or IOException or InvalidDataException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException or InvalidOperationException)
-        {
-            return CommandErrors.Report(ex.Message);
-        }
+        return 0;
     }
 }

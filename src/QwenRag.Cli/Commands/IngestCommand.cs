@@ -5,50 +5,55 @@ using Spectre.Console;
 
 namespace QwenRag.Cli.Commands;
 
-internal static class IngestCommand
+/// <summary><c>qwenrag ingest</c>: files and folders added to a set, with progress on stderr.</summary>
+internal sealed class IngestCommand : Command
 {
-    public static Command Create()
+    private readonly Argument<string[]> _paths = new("paths")
     {
-        var paths = new Argument<string[]>("paths")
-        {
-            Description = "Files or folders (folders are searched recursively for supported files)",
-            Arity = ArgumentArity.OneOrMore,
-        };
-        var set = CliOptions.Set();
-        var tags = CliOptions.Tags();
-        var json = CliOptions.Json();
-        var command = new Command("ingest", "Add documents to a set (PDF, Markdown, HTML, text, DOCX)")
-        {
-            paths, set, tags, json,
-        };
-        command.SetAction((parse, cancellationToken) => CommandErrors.RunAsync(async () =>
-        {
-            await using var context = CliContext.Create(parse);
-            var extractors = context.Get<DocumentExtractors>();
-            var (files, missing) = InputFiles.Expand(parse.GetValue(paths)!, path => extractors.TryResolve(path, null, out _));
-            var outcomes = missing
-                .Select(path => new IngestionOutcome(path, IngestionStatus.Failed, Error: $"{path}: no such file or folder"))
-                .ToList();
-            var ingestor = context.Get<DocumentIngestor>();
-            await ingestor.ResumeInterruptedAsync(cancellationToken: cancellationToken);
-            outcomes.AddRange(await IngestAllAsync(
-                ingestor, parse.GetValue(set)!, files, parse.GetValue(tags) ?? [], cancellationToken));
+        Description = "Files or folders (folders are searched recursively for supported files)",
+        Arity = ArgumentArity.OneOrMore,
+    };
 
-            if (parse.GetValue(json))
+    private readonly Option<string> _set = CliOptions.Set();
+    private readonly Option<string[]> _tags = CliOptions.Tags();
+    private readonly Option<bool> _json = CliOptions.Json();
+
+    public IngestCommand()
+        : base("ingest", "Add documents to a set (PDF, Markdown, HTML, text, DOCX)")
+    {
+        Arguments.Add(_paths);
+        Options.Add(_set);
+        Options.Add(_tags);
+        Options.Add(_json);
+        SetAction(RunAsync);
+    }
+
+    private async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
+    {
+        await using var context = CliContext.Create(parse);
+        var extractors = context.Get<DocumentExtractors>();
+        var (files, missing) = InputFiles.Expand(parse.GetValue(_paths)!, path => extractors.TryResolve(path, null, out _));
+        var outcomes = missing
+            .Select(path => new IngestionOutcome(path, IngestionStatus.Failed, Error: $"{path}: no such file or folder"))
+            .ToList();
+        var ingestor = context.Get<DocumentIngestor>();
+        await ingestor.ResumeInterruptedAsync(cancellationToken: cancellationToken);
+        outcomes.AddRange(await IngestAllAsync(
+            ingestor, parse.GetValue(_set)!, files, parse.GetValue(_tags) ?? [], cancellationToken));
+
+        if (parse.GetValue(_json))
+        {
+            JsonOutput.Write(new
             {
-                JsonOutput.Write(new
-                {
-                    documents = outcomes,
-                    ingested = outcomes.Count(o => o.Status is IngestionStatus.Ingested or IngestionStatus.Replaced),
-                    unchanged = outcomes.Count(o => o.Status == IngestionStatus.Unchanged),
-                    failed = outcomes.Count(o => o.Status == IngestionStatus.Failed),
-                });
-            }
+                documents = outcomes,
+                ingested = outcomes.Count(o => o.Status is IngestionStatus.Ingested or IngestionStatus.Replaced),
+                unchanged = outcomes.Count(o => o.Status == IngestionStatus.Unchanged),
+                failed = outcomes.Count(o => o.Status == IngestionStatus.Failed),
+            });
+        }
 
-            PrintSummary(outcomes);
-            return outcomes.Any(o => o.Succeeded) ? 0 : CommandErrors.Failure;
-        }));
-        return command;
+        PrintSummary(outcomes);
+        return outcomes.Any(o => o.Succeeded) ? 0 : CommandErrors.Failure;
     }
 
     private static async Task<List<IngestionOutcome>> IngestAllAsync(

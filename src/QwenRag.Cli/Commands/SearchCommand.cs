@@ -4,57 +4,63 @@ using QwenRag.Hosting;
 
 namespace QwenRag.Cli.Commands;
 
-internal static class SearchCommand
+/// <summary><c>qwenrag search</c>: the passages of a set that best match a query.</summary>
+internal sealed class SearchCommand : Command
 {
-    public static Command Create()
+    private readonly Argument<string> _query = new("query") { Description = "What to look for" };
+    private readonly Option<string> _set = CliOptions.Set();
+    private readonly Option<int> _top = CliOptions.Top(QueryLimits.DefaultSearchTop);
+    private readonly Option<string[]> _documents = new("--document") { Description = "Only this document id (repeatable)" };
+    private readonly Option<string[]> _tags = CliOptions.Tags();
+    private readonly Option<bool> _json = CliOptions.Json();
+
+    public SearchCommand()
+        : base("search", "Find the passages of a set that best match a query (dense + BM25, fused)")
     {
-        var query = new Argument<string>("query") { Description = "What to look for" };
-        var set = CliOptions.Set();
-        var top = CliOptions.Top(5);
-        var documents = new Option<string[]>("--document") { Description = "Only this document id (repeatable)" };
-        var tags = CliOptions.Tags();
-        var json = CliOptions.Json();
-        var command = new Command("search", "Find the passages of a set that best match a query (dense + BM25, fused)")
+        Arguments.Add(_query);
+        Options.Add(_set);
+        Options.Add(_top);
+        Options.Add(_documents);
+        Options.Add(_tags);
+        Options.Add(_json);
+        SetAction(RunAsync);
+    }
+
+    private async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
+    {
+        var text = parse.GetValue(_query)!;
+        if (string.IsNullOrWhiteSpace(text))
         {
-            query, set, top, documents, tags, json,
+            throw new CommandFailedException("the query is empty");
+        }
+
+        await using var context = CliContext.Create(parse);
+        var filter = new SearchFilter(parse.GetValue(_set)!)
+        {
+            DocumentIds = parse.GetValue(_documents),
+            Tags = parse.GetValue(_tags),
         };
-        command.SetAction((parse, cancellationToken) => CommandErrors.RunAsync(async () =>
+        var response = await context.Get<QueryService>().SearchAsync(filter, text, parse.GetValue(_top), cancellationToken);
+        if (parse.GetValue(_json))
         {
-            var text = parse.GetValue(query)!;
-            if (string.IsNullOrWhiteSpace(text))
-            {
-                return CommandErrors.Report("the query is empty");
-            }
-
-            await using var context = CliContext.Create(parse);
-            var filter = new SearchFilter(parse.GetValue(set)!)
-            {
-                DocumentIds = parse.GetValue(documents),
-                Tags = parse.GetValue(tags),
-            };
-            var response = await context.Get<QueryService>().SearchAsync(filter, text, parse.GetValue(top), cancellationToken);
-            if (parse.GetValue(json))
-            {
-                JsonOutput.Write(response);
-                return 0;
-            }
-
-            var rank = 0;
-            foreach (var result in response.Results)
-            {
-                var pages = result.Page == result.PageEnd ? $"p. {result.Page}" : $"pp. {result.Page}-{result.PageEnd}";
-                Console.WriteLine($"{++rank}. {result.Document} {pages}  (score {result.Score:0.0000})");
-                Console.WriteLine($"   {Snippet(result.Text)}");
-            }
-
-            if (rank == 0)
-            {
-                Console.WriteLine("No results.");
-            }
-
+            JsonOutput.Write(response);
             return 0;
-        }));
-        return command;
+        }
+
+        var rank = 0;
+        foreach (var result in response.Results)
+        {
+            var pages = result.Page == result.PageEnd ? $"p. {result.Page}" : $"pp. {result.Page}-{result.PageEnd}";
+            Console.WriteLine($"{++rank}. {result.Document} {pages}  (score {result.Score:0.0000})");
+            Console.WriteLine($"   {Snippet(result.Text)}");
+        }
+
+        if (rank == 0)
+        {
+            Console.WriteLine("No results.");
+        }
+
+        return 0;
     }
 
     private static string Snippet(string text)

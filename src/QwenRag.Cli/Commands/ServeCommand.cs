@@ -1,85 +1,86 @@
 using System.CommandLine;
+using System.Globalization;
 using Microsoft.Extensions.Hosting;
 using QwenRag.Api;
 using QwenRag.Core;
 using QwenRag.Generation.Answering;
+using QwenRag.Generation.Runtime;
 
 namespace QwenRag.Cli.Commands;
 
-internal static class ServeCommand
+/// <summary><c>qwenrag serve</c>: the REST API, the admin console and the ingestion worker, until stopped.</summary>
+internal sealed class ServeCommand : Command
 {
-    public static Command Create()
+    private readonly Option<string> _urls = new("--urls")
     {
-        var urls = new Option<string>("--urls")
-        {
-            Description = $"Where to listen (default {QwenRagApi.DefaultUrl}); beyond loopback only with API keys configured",
-        };
-        var model = CliOptions.AnswerModel();
-        var device = CliOptions.Device();
-        var maxQueued = new Option<int?>("--max-queued")
-        {
-            Description = $"Questions that may wait while the model answers another (default {QwenModelOptions.DefaultMaxQueuedRequests}); " +
-                "beyond them a question gets 429",
-            HelpName = "N",
-        };
-        maxQueued.Validators.Add(result =>
+        Description = $"Where to listen (default {QwenRagApi.DefaultUrl}); beyond loopback only with API keys configured",
+    };
+
+    private readonly Option<string?> _model = CliOptions.AnswerModel();
+    private readonly Option<ExecutionDevice> _device = CliOptions.Device();
+
+    private readonly Option<int?> _maxQueued = new("--max-queued")
+    {
+        Description = $"Questions that may wait while the model answers another (default {QwenModelOptions.DefaultMaxQueuedRequests}); " +
+            "beyond them a question gets 429",
+        HelpName = "N",
+    };
+
+    public ServeCommand()
+        : base("serve", "Run the REST API and the ingestion worker over the data directory")
+    {
+        _maxQueued.Validators.Add(result =>
         {
             if (result.GetValueOrDefault<int?>() is < 0)
             {
                 result.AddError("--max-queued must be 0 or more.");
             }
         });
-        var command = new Command("serve", "Run the REST API and the ingestion worker over the data directory")
+        Options.Add(_urls);
+        Options.Add(_model);
+        Options.Add(_device);
+        Options.Add(_maxQueued);
+        SetAction(RunAsync);
+    }
+
+    private async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
+    {
+        // The host stops gracefully on Ctrl+C/SIGTERM; System.CommandLine would otherwise end the process 2 s in.
+        parse.InvocationConfiguration.ProcessTerminationTimeout = null;
+        var data = DataDirectory.Resolve(parse.GetValue(CliOptions.Data));
+        var args = new List<string> { "--QwenRag:DataDirectory", data.Root };
+        if (parse.GetValue(_urls) is { Length: > 0 } listen)
         {
-            urls, model, device, maxQueued,
-        };
-        command.SetAction(async (parse, cancellationToken) =>
+            args.AddRange(["--urls", listen]);
+        }
+
+        if (parse.GetValue(_model) is { Length: > 0 } modelDirectory)
         {
-            // The host stops gracefully on Ctrl+C/SIGTERM; System.CommandLine would otherwise end the process 2 s in.
-            parse.InvocationConfiguration.ProcessTerminationTimeout = null;
-            var data = DataDirectory.Resolve(parse.GetValue(CliOptions.Data));
-            var args = new List<string> { "--QwenRag:DataDirectory", data.Root };
-            if (parse.GetValue(urls) is { Length: > 0 } listen)
-            {
-                args.AddRange(["--urls", listen]);
-            }
+            args.AddRange(["--QwenRag:ModelDirectory", Path.GetFullPath(modelDirectory)]);
+        }
 
-            if (parse.GetValue(model) is { Length: > 0 } modelDirectory)
-            {
-                args.AddRange(["--QwenRag:ModelDirectory", Path.GetFullPath(modelDirectory)]);
-            }
+        // Passed only when given, so that appsettings.json and environment variables still apply otherwise.
+        if (parse.GetResult(_device) is { Implicit: false })
+        {
+            args.AddRange([$"--{GenerationOptions.SectionName}:Device", parse.GetValue(_device).ToString().ToLowerInvariant()]);
+        }
 
-            // Passed only when given, so that appsettings.json and environment variables still apply otherwise.
-            if (parse.GetResult(device) is { Implicit: false })
-            {
-                args.AddRange([$"--{GenerationOptions.SectionName}:Device", parse.GetValue(device).ToString().ToLowerInvariant()]);
-            }
+        if (parse.GetValue(_maxQueued) is { } queued)
+        {
+            args.AddRange([$"--{GenerationOptions.SectionName}:MaxQueuedRequests", queued.ToString(CultureInfo.InvariantCulture)]);
+        }
 
-            if (parse.GetValue(maxQueued) is { } queued)
-            {
-                args.AddRange([$"--{GenerationOptions.SectionName}:MaxQueuedRequests", queued.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-            }
-
-            try
-            {
-                await using var app = QwenRagApi.Build([.. args]);
-                await app.StartAsync(cancellationToken);
-                await app.WaitForShutdownAsync(cancellationToken);
-                return 0;
-            }
-            catch (InvalidOperationException ex)
-            {
-                return CommandErrors.Report(ex.Message);
-            }
-            catch (Microsoft.Extensions.Options.OptionsValidationException ex)
-            {
-                return CommandErrors.Report(ex.Message);
-            }
-            catch (ArgumentException ex)
-            {
-                return CommandErrors.Report($"invalid configuration: {ex.Message}");
-            }
-        });
-        return command;
+        try
+        {
+            await using var app = QwenRagApi.Build([.. args]);
+            await app.StartAsync(cancellationToken);
+            await app.WaitForShutdownAsync(cancellationToken);
+            return 0;
+        }
+        catch (ArgumentException ex)
+        {
+            // Configuration (appsettings.json, environment variables) holds a value that does not bind: say so.
+            throw new CommandFailedException($"invalid configuration: {ex.Message}", ex);
+        }
     }
 }

@@ -1,6 +1,6 @@
 using FluentValidation;
 using Microsoft.Extensions.Options;
-using QwenRag.Hosting;
+using QwenRag.Core;
 
 namespace QwenRag.Api.Features.Ask;
 
@@ -14,7 +14,7 @@ public abstract class AskRules<T> : AbstractValidator<T>
         RuleFor(request => request.Set).ValidSetName();
         RuleFor(request => request.Question).NotEmpty().WithMessage("A question is required.")
             .AtMostCharacters(options.Value.MaxQueryLength, nameof(ApiOptions.MaxQueryLength));
-        RuleFor(request => request.Top).InclusiveBetween(1, QueryService.MaxTop);
+        RuleFor(request => request.Top).InclusiveBetween(1, QueryLimits.MaxTop);
         RuleFor(request => request.MaxTokens).InclusiveBetween(1, MaxTokensLimit);
     }
 }

@@ -1,6 +1,6 @@
 using FluentValidation;
 using Microsoft.Extensions.Options;
-using QwenRag.Hosting;
+using QwenRag.Core;
 
 namespace QwenRag.Api.Features.Search;
 
@@ -15,7 +15,7 @@ public sealed class SearchDocumentsValidator : AbstractValidator<SearchDocuments
         RuleFor(request => request.Set).ValidSetName();
         RuleFor(request => request.Query).NotEmpty().WithMessage("A query is required.")
             .AtMostCharacters(limits.MaxQueryLength, nameof(ApiOptions.MaxQueryLength));
-        RuleFor(request => request.Top).InclusiveBetween(1, QueryService.MaxTop);
+        RuleFor(request => request.Top).InclusiveBetween(1, QueryLimits.MaxTop);
         RuleFor(request => request.Documents)
             .AtMost(limits.MaxFilterDocuments, nameof(ApiOptions.MaxFilterDocuments), "document ids in a filter")
             .OverridePropertyName("filter.documents");

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace QwenRag.Cli.HttpBench;
+namespace QwenRag.Cli.Bench;
 
 /// <summary>
 /// Closed-loop load: a fixed number of clients, each sending its next request as soon as the last one answered

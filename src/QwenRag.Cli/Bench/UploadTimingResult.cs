@@ -1,4 +1,4 @@
-namespace QwenRag.Cli.HttpBench;
+namespace QwenRag.Cli.Bench;
 
 /// <summary>
 /// One upload timed from the request being sent: when the API accepted it (202), when its job succeeded,

@@ -4,7 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using QwenRag.Ingestion.Extraction;
 
-namespace QwenRag.Cli.HttpBench;
+namespace QwenRag.Cli.Bench;
 
 /// <summary>Times one upload from the request being sent until a search for a phrase of the file returns it.</summary>
 internal static class UploadTiming

@@ -4,133 +4,103 @@ using System.Globalization;
 using Microsoft.ML.OnnxRuntimeGenAI;
 using QwenRag.Generation.Runtime;
 
-namespace QwenRag.Cli.Commands;
-
-/// <summary>One engine's greedy generation over a model folder, measured in a process of its own.</summary>
-internal sealed record EngineRun(
-    string Engine,
-    string Device,
-    string DeviceReason,
-    double LoadSeconds,
-    int PromptTokens,
-    double PrefillSeconds,
-    int DecodeSteps,
-    double DecodeSeconds,
-    long PeakWorkingSetBytes,
-    int[] Tokens,
-    ModelShape? Shape,
-    KvMemory[] KvMemory)
-{
-    public double PrefillTokensPerSecond => PromptTokens / PrefillSeconds;
-
-    public double DecodeTokensPerSecond => DecodeSteps / DecodeSeconds;
-}
-
-internal sealed record ModelShape(
-    int Layers, int KvHeads, int HeadDim, int VocabSize, int ContextLength, int WindowCachedLayers, int? LocalWindowSize, int WindowCacheLength);
-
-/// <summary>The KV cache for a context: what its buffers take, and how much the working set grew once they were written.</summary>
-internal sealed record KvMemory(int Context, long AllocatedBytes, long? WorkingSetGrowthBytes);
+namespace QwenRag.Cli.Bench;
 
 /// <summary>
 /// <c>qwenrag bench generate</c>: prefill and decode tokens/s and peak memory of greedy generation, QwenRag's runtime
 /// and (with <c>--compare-genai</c>) onnxruntime-genai on the same folder, each engine in a child process so that each
 /// peak is its own; then the KV cache memory at several context lengths.
 /// </summary>
-internal static class BenchGenerateCommand
+internal sealed class BenchGenerateCommand : Command
 {
     private const string Ours = "qwenrag";
     private const string GenAi = "onnxruntime-genai";
 
-    public static Command Create()
-    {
-        var model = new Option<string>("--model") { Description = "Folder written by 'model build'", Required = true };
-        var promptTokens = new Option<int>("--prompt-tokens") { Description = "Prompt length", DefaultValueFactory = _ => 128 };
-        var newTokens = new Option<int>("--new-tokens") { Description = "Tokens to generate (one decode pass each after the first)", DefaultValueFactory = _ => 32 };
-        var runs = new Option<int>("--runs") { Description = "Measured runs per engine, after one warm-up (the median is reported)", DefaultValueFactory = _ => 3 };
-        var device = CliOptions.Device();
-        var compare = new Option<bool>("--compare-genai") { Description = "Also run onnxruntime-genai 0.18 on the same folder and prompt" };
-        var contexts = new Option<string>("--kv-contexts")
-        {
-            Description = "Context lengths to size the KV cache for, comma-separated",
-            DefaultValueFactory = _ => "4096,16384,32768",
-        };
-        var seed = new Option<int>("--seed") { Description = "Seed of the random prompt", DefaultValueFactory = _ => 1 };
-        var engine = new Option<string?>("--engine") { Description = "Run one engine in this process and print its JSON (used by the benchmark itself)", Hidden = true };
-        engine.AcceptOnlyFromAmong(Ours, GenAi);
-        var json = CliOptions.Json();
-        var command = new Command("generate", "Prefill and decode tokens/s, peak memory and KV cache memory of a Qwen model folder")
-        {
-            model, promptTokens, newTokens, runs, device, compare, contexts, seed, engine, json,
-        };
-        command.SetAction((parse, cancellationToken) => CommandErrors.RunAsync(async () =>
-        {
-            var settings = new Settings(
-                Path.GetFullPath(parse.GetValue(model)!),
-                parse.GetValue(promptTokens),
-                parse.GetValue(newTokens),
-                parse.GetValue(runs),
-                parse.GetValue(device),
-                ParseContexts(parse.GetValue(contexts)!),
-                parse.GetValue(seed));
-            settings.Validate();
-            if (parse.GetValue(engine) is { } name)
-            {
-                try
-                {
-                    JsonOutput.Write(name == Ours ? RunOurs(settings) : RunGenAi(settings));
-                    return 0;
-                }
-                catch (OnnxRuntimeGenAIException e)
-                {
-                    return CommandErrors.Report(e.Message);
-                }
-            }
+    private readonly Option<string> _model = new("--model") { Description = "Folder written by 'model build'", Required = true };
+    private readonly Option<int> _promptTokens = new("--prompt-tokens") { Description = "Prompt length", DefaultValueFactory = _ => 128 };
+    private readonly Option<int> _newTokens = new("--new-tokens") { Description = "Tokens to generate (one decode pass each after the first)", DefaultValueFactory = _ => 32 };
+    private readonly Option<int> _runs = new("--runs") { Description = "Measured runs per engine, after one warm-up (the median is reported)", DefaultValueFactory = _ => 3 };
+    private readonly Option<ExecutionDevice> _device = CliOptions.Device();
+    private readonly Option<bool> _compare = new("--compare-genai") { Description = "Also run onnxruntime-genai 0.18 on the same folder and prompt" };
 
-            List<EngineRun> results;
+    private readonly Option<string> _contexts = new("--kv-contexts")
+    {
+        Description = "Context lengths to size the KV cache for, comma-separated",
+        DefaultValueFactory = _ => "4096,16384,32768",
+    };
+
+    private readonly Option<int> _seed = new("--seed") { Description = "Seed of the random prompt", DefaultValueFactory = _ => 1 };
+    private readonly Option<string?> _engine = new("--engine") { Description = "Run one engine in this process and print its JSON (used by the benchmark itself)", Hidden = true };
+    private readonly Option<bool> _json = CliOptions.Json();
+
+    public BenchGenerateCommand()
+        : base("generate", "Prefill and decode tokens/s, peak memory and KV cache memory of a Qwen model folder")
+    {
+        _engine.AcceptOnlyFromAmong(Ours, GenAi);
+        Options.Add(_model);
+        Options.Add(_promptTokens);
+        Options.Add(_newTokens);
+        Options.Add(_runs);
+        Options.Add(_device);
+        Options.Add(_compare);
+        Options.Add(_contexts);
+        Options.Add(_seed);
+        Options.Add(_engine);
+        Options.Add(_json);
+        SetAction(RunAsync);
+    }
+
+    private async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
+    {
+        var settings = new GenerationBenchSettings(
+            Path.GetFullPath(parse.GetValue(_model)!),
+            parse.GetValue(_promptTokens),
+            parse.GetValue(_newTokens),
+            parse.GetValue(_runs),
+            parse.GetValue(_device),
+            ParseContexts(parse.GetValue(_contexts)!),
+            parse.GetValue(_seed));
+        settings.Validate();
+        if (parse.GetValue(_engine) is { } name)
+        {
+            JsonOutput.Write(name == Ours ? RunOurs(settings) : RunGenAi(settings));
+            return 0;
+        }
+
+        List<EngineRun> results = [await RunChildAsync(Ours, settings, cancellationToken)];
+
+        string? genaiError = null;
+        if (parse.GetValue(_compare))
+        {
             try
             {
-                results = [await RunChildAsync(Ours, settings, cancellationToken)];
+                results.Add(await RunChildAsync(GenAi, settings, cancellationToken));
             }
             catch (InvalidOperationException e)
             {
-                return CommandErrors.Report(e.Message);
+                genaiError = e.Message;
             }
+        }
 
-            string? genaiError = null;
-            if (parse.GetValue(compare))
-            {
-                try
-                {
-                    results.Add(await RunChildAsync(GenAi, settings, cancellationToken));
-                }
-                catch (InvalidOperationException e)
-                {
-                    genaiError = e.Message;
-                }
-            }
-
-            if (parse.GetValue(json))
-            {
-                JsonOutput.Write(new { model = settings.Model, settings.PromptTokens, settings.NewTokens, settings.Runs, engines = results, genaiError });
-                return 0;
-            }
-
-            Print(settings, results, genaiError);
+        if (parse.GetValue(_json))
+        {
+            JsonOutput.Write(new { model = settings.Model, settings.PromptTokens, settings.NewTokens, settings.Runs, engines = results, genaiError });
             return 0;
-        }));
-        return command;
+        }
+
+        Print(settings, results, genaiError);
+        return 0;
     }
 
-    private static EngineRun RunOurs(Settings settings)
+    private static EngineRun RunOurs(GenerationBenchSettings settings)
     {
         var clock = Stopwatch.StartNew();
         using var model = new QwenOnnxModel(settings.Model, new QwenRuntimeOptions { Device = settings.Device });
         var load = clock.Elapsed.TotalSeconds;
         var prompt = settings.Prompt(model.VocabSize);
         var steps = settings.NewTokens + 1;
-        model.Greedy(prompt[..Math.Min(prompt.Length, 16)], 3); // warm-up
-        var measured = Enumerable.Range(0, settings.Runs).Select(_ => model.Greedy(prompt, steps)).ToList();
+        Greedy(model, prompt[..Math.Min(prompt.Length, 16)], 3); // warm-up
+        var measured = Enumerable.Range(0, settings.Runs).Select(_ => Greedy(model, prompt, steps)).ToList();
         var peak = PeakWorkingSet();
 
         var kv = new List<KvMemory>();
@@ -142,11 +112,39 @@ internal static class BenchGenerateCommand
         var shape = new ModelShape(model.Layers, model.KvHeads, model.HeadDim, model.VocabSize, model.ContextLength,
             model.WindowCachedLayers, model.LocalWindowSize, model.WindowCacheLength);
         return new EngineRun(Ours, model.Device.ToString(), model.DeviceReason, load, prompt.Length,
-            Median(measured.Select(run => run.Prefill.TotalSeconds)), measured[0].DecodeSteps,
-            Median(measured.Select(run => run.Decode.TotalSeconds)), peak, [.. measured[0].Tokens], shape, [.. kv]);
+            Median(measured.Select(run => run.Prefill.TotalSeconds)), measured[0].Tokens.Length - 1,
+            Median(measured.Select(run => run.Decode.TotalSeconds)), peak, measured[0].Tokens, shape, [.. kv]);
     }
 
-    /// <summary>Allocates the cache for <paramref name="context"/> tokens and, on the CPU, writes every byte so that it is resident.</summary>
+    /// <summary>
+    /// Plain argmax decoding through the model's public passes, as <see cref="GenAiGreedy"/> does it with genai: the
+    /// prompt in passes of <see cref="QwenOnnxModel.DefaultPrefillChunk"/> tokens like the generator, the last of which
+    /// picks the first new token, then one pass per further token. No stop tokens, no repetition penalty, so that both
+    /// engines run the same number of passes and should agree token for token.
+    /// </summary>
+    private static (int[] Tokens, TimeSpan Prefill, TimeSpan Decode) Greedy(QwenOnnxModel model, int[] prompt, int newTokens)
+    {
+        var tokens = new int[newTokens];
+        using var cache = model.CreateCache(Math.Min(model.ContextLength, prompt.Length + newTokens));
+        var clock = Stopwatch.StartNew();
+        float[] logits = [];
+        for (var start = 0; start < prompt.Length; start += QwenOnnxModel.DefaultPrefillChunk)
+        {
+            logits = model.Append(cache, prompt.AsSpan(start, Math.Min(QwenOnnxModel.DefaultPrefillChunk, prompt.Length - start)));
+        }
+
+        tokens[0] = QwenOnnxModel.ArgMax(logits);
+        var prefill = clock.Elapsed;
+        clock.Restart();
+        for (var i = 1; i < newTokens; i++)
+        {
+            tokens[i] = QwenOnnxModel.ArgMax(model.Append(cache, tokens.AsSpan(i - 1, 1)));
+        }
+
+        return (tokens, prefill, clock.Elapsed);
+    }
+
+    /// <summary>Allocates the cache for <paramref name="context"/> tokens and, on the CPU, clears it, which writes every byte so that it is resident.</summary>
     private static KvMemory MeasureCache(QwenOnnxModel model, int context)
     {
         var before = Environment.WorkingSet;
@@ -156,15 +154,11 @@ internal static class BenchGenerateCommand
             return new KvMemory(context, cache.Bytes, null);
         }
 
-        foreach (var buffer in cache.Buffers)
-        {
-            buffer.GetTensorMutableRawData().Fill(1);
-        }
-
+        cache.Clear();
         return new KvMemory(context, cache.Bytes, Environment.WorkingSet - before);
     }
 
-    private static EngineRun RunGenAi(Settings settings)
+    private static EngineRun RunGenAi(GenerationBenchSettings settings)
     {
         var clock = Stopwatch.StartNew();
         using var config = new Config(settings.Model);
@@ -204,7 +198,7 @@ internal static class BenchGenerateCommand
         return (generator.GetSequence(0)[prompt.Length..].ToArray(), prefill, decode);
     }
 
-    private static async Task<EngineRun> RunChildAsync(string engine, Settings settings, CancellationToken cancellationToken)
+    private static async Task<EngineRun> RunChildAsync(string engine, GenerationBenchSettings settings, CancellationToken cancellationToken)
     {
         var start = SelfProcess.StartInfo(
         [
@@ -228,7 +222,7 @@ internal static class BenchGenerateCommand
         return JsonOutput.Read<EngineRun>(line);
     }
 
-    private static void Print(Settings settings, List<EngineRun> results, string? genaiError)
+    private static void Print(GenerationBenchSettings settings, List<EngineRun> results, string? genaiError)
     {
         var ours = results[0];
         var shape = ours.Shape!;
@@ -301,34 +295,5 @@ internal static class BenchGenerateCommand
     {
         var sorted = values.Order().ToArray();
         return sorted[sorted.Length / 2];
-    }
-
-    private sealed record Settings(string Model, int PromptTokens, int NewTokens, int Runs, ExecutionDevice Device, int[] Contexts, int Seed)
-    {
-        public void Validate()
-        {
-            if (!Directory.Exists(Model))
-            {
-                throw new ArgumentException($"The model directory '{Model}' does not exist.");
-            }
-
-            if (PromptTokens < 1 || NewTokens < 1 || Runs < 1)
-            {
-                throw new ArgumentException("--prompt-tokens, --new-tokens and --runs must be at least 1.");
-            }
-
-            if (Contexts.Any(context => context < 1))
-            {
-                throw new ArgumentException("--kv-contexts must be positive.");
-            }
-        }
-
-        /// <summary>The same pseudo-random prompt for every engine: ids below the regular vocabulary.</summary>
-        public int[] Prompt(int vocab)
-        {
-            var random = new Random(Seed);
-            var top = Math.Min(vocab, 151643);
-            return [.. Enumerable.Range(0, PromptTokens).Select(_ => random.Next(top))];
-        }
     }
 }

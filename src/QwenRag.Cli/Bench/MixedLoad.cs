@@ -2,7 +2,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 
-namespace QwenRag.Cli.HttpBench;
+namespace QwenRag.Cli.Bench;
 
 /// <summary>
 /// Searches and asks at the same time while one client keeps uploading documents, as a busy service sees them:

@@ -1,4 +1,4 @@
-namespace QwenRag.Cli.HttpBench;
+namespace QwenRag.Cli.Bench;
 
 /// <summary>Search and ask measured while they share the service with each other and with ingestion.</summary>
 internal sealed record MixedLoadResult(

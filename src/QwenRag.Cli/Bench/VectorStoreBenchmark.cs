@@ -1,14 +1,15 @@
 using System.Diagnostics;
 using QwenRag.Core;
+using QwenRag.Retrieval.Vectors;
 
-namespace QwenRag.Retrieval.Vectors;
+namespace QwenRag.Cli.Bench;
 
 /// <summary>
 /// A macro benchmark of <see cref="EmbeddedVectorStore"/> on clustered synthetic 384-d vectors (what
 /// <c>qwenrag bench vectors --count N</c> runs): insert throughput, cold open, exact and approximate search
 /// latency, recall@10 of the approximate index against exact search, memory.
 /// </summary>
-public static class VectorStoreBenchmark
+internal static class VectorStoreBenchmark
 {
     public const int Dimensions = 384;
     private const string Set = "bench";
@@ -66,10 +67,10 @@ public static class VectorStoreBenchmark
             progress?.Report("searching");
             var filter = new SearchFilter(Set);
             var annUsed = opened.UsesApproximateIndex(Set);
-            var (annTimes, annHits) = Time(opened, queryVectors, filter);
+            var (annTimes, annHits) = await TimeAsync(opened, queryVectors, filter, cancellationToken).ConfigureAwait(false);
 
             using var exactStore = new EmbeddedVectorStore(root, options with { AnnThreshold = int.MaxValue });
-            var (exactTimes, exactHits) = Time(exactStore, queryVectors, filter);
+            var (exactTimes, exactHits) = await TimeAsync(exactStore, queryVectors, filter, cancellationToken).ConfigureAwait(false);
 
             var recall = 0.0;
             for (var q = 0; q < queries; q++)
@@ -102,15 +103,16 @@ public static class VectorStoreBenchmark
         }
     }
 
-    private static (double[] Times, List<HashSet<string>> Hits) Time(EmbeddedVectorStore store, float[][] queries, SearchFilter filter)
+    private static async Task<(double[] Times, List<HashSet<string>> Hits)> TimeAsync(
+        EmbeddedVectorStore store, float[][] queries, SearchFilter filter, CancellationToken cancellationToken)
     {
-        store.Search(queries[0], 10, filter, out _);
+        await store.SearchAsync(queries[0], 10, filter, cancellationToken).ConfigureAwait(false);
         var times = new double[queries.Length];
         var hits = new List<HashSet<string>>(queries.Length);
         foreach (var (query, i) in queries.Select((q, i) => (q, i)))
         {
             var watch = Stopwatch.StartNew();
-            var found = store.Search(query, 10, filter, out _);
+            var found = await store.SearchAsync(query, 10, filter, cancellationToken).ConfigureAwait(false);
             times[i] = watch.Elapsed.TotalMilliseconds;
             hits.Add(found.Select(f => f.Chunk.Id).ToHashSet());
         }

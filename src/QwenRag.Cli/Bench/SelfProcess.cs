@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace QwenRag.Cli;
+namespace QwenRag.Cli.Bench;
 
 /// <summary>Starts this very program again (as <c>qwenrag</c> or <c>dotnet qwenrag.dll</c>), for benchmarks that need a fresh process.</summary>
 internal static class SelfProcess

@@ -1,14 +1,15 @@
 using System.Diagnostics;
 using System.Text.Json;
 using QwenRag.Core;
+using QwenRag.Hosting;
 
-namespace QwenRag.Hosting;
+namespace QwenRag.Cli.Bench;
 
 /// <summary>
 /// How well search finds the page that answers each question: a hit is a result from the expected document
 /// whose page span covers the expected page.
 /// </summary>
-public sealed record RetrievalEvaluation(
+internal sealed record RetrievalEvaluation(
     int Questions,
     double RecallAt1,
     double RecallAt5,

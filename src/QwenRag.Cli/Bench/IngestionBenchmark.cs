@@ -2,13 +2,14 @@ using System.Diagnostics;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using QwenRag.Core;
+using QwenRag.Hosting;
 using QwenRag.Ingestion.Chunking;
 using QwenRag.Ingestion.Extraction;
 
-namespace QwenRag.Hosting;
+namespace QwenRag.Cli.Bench;
 
 /// <summary>Where ingestion time goes: each stage timed on its own over the same files, in a scratch data directory.</summary>
-public static class IngestionBenchmark
+internal static class IngestionBenchmark
 {
     public sealed record Result(
         int Files,

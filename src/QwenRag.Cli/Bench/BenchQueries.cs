@@ -1,4 +1,4 @@
-namespace QwenRag.Cli.HttpBench;
+namespace QwenRag.Cli.Bench;
 
 /// <summary>
 /// Questions of the kind people type, rotated through by the load loops so caches see a realistic mix.

@@ -1,4 +1,4 @@
-namespace QwenRag.Cli.HttpBench;
+namespace QwenRag.Cli.Bench;
 
 /// <summary>One endpoint under concurrent load: successful requests per second and their latency.</summary>
 internal sealed record HttpLoadResult(

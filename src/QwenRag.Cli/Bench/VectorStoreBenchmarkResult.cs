@@ -1,7 +1,7 @@
-namespace QwenRag.Retrieval.Vectors;
+namespace QwenRag.Cli.Bench;
 
 /// <summary>What <see cref="VectorStoreBenchmark.Run"/> measured. Times in milliseconds unless named otherwise.</summary>
-public sealed record VectorStoreBenchmarkResult(
+internal sealed record VectorStoreBenchmarkResult(
     int Count,
     int Dimensions,
     int Queries,

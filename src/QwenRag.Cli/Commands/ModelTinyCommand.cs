@@ -1,0 +1,90 @@
+using System.CommandLine;
+using QwenRag.Generation.Checkpoints;
+
+namespace QwenRag.Cli.Commands;
+
+/// <summary><c>qwenrag model tiny</c>: a small random-weight Hugging Face Qwen checkpoint, for tests and benchmarks.</summary>
+internal sealed class ModelTinyCommand : Command
+{
+    private readonly Option<string> _output = new("--out") { Description = "Folder to write the checkpoint to", Required = true };
+    private readonly Option<string> _arch = new("--arch") { Description = "qwen2 or qwen3", DefaultValueFactory = _ => "qwen2" };
+    private readonly Option<int> _layers = new("--layers") { Description = "Decoder layers", DefaultValueFactory = _ => 2 };
+    private readonly Option<int> _hidden = new("--hidden") { Description = "Hidden size", DefaultValueFactory = _ => 64 };
+    private readonly Option<int> _heads = new("--heads") { Description = "Attention heads", DefaultValueFactory = _ => 4 };
+    private readonly Option<int> _kvHeads = new("--kv-heads") { Description = "Key/value heads", DefaultValueFactory = _ => 2 };
+    private readonly Option<int?> _headDim = new("--head-dim") { Description = "Head size (default hidden / heads)" };
+    private readonly Option<int> _intermediate = new("--intermediate") { Description = "MLP size", DefaultValueFactory = _ => 128 };
+    private readonly Option<int> _vocab = new("--vocab") { Description = "Vocabulary size", DefaultValueFactory = _ => 256 };
+    private readonly Option<string> _rope = new("--rope") { Description = "default, linear, dynamic or yarn", DefaultValueFactory = _ => "default" };
+    private readonly Option<double> _factor = new("--rope-factor") { Description = "RoPE scaling factor", DefaultValueFactory = _ => 2.0 };
+    private readonly Option<int?> _originalMax = new("--original-max-positions") { Description = "original_max_position_embeddings (YaRN)" };
+    private readonly Option<int?> _maxPositions = new("--max-positions") { Description = "max_position_embeddings" };
+    private readonly Option<int?> _window = new("--window") { Description = "Sliding window (enables sliding-window attention)" };
+    private readonly Option<int?> _maxWindowLayers = new("--max-window-layers") { Description = "Layers from this index on use the sliding window" };
+    private readonly Option<bool> _tied = new("--tied") { Description = "Tie lm_head to the embedding" };
+    private readonly Option<int> _seed = new("--seed") { Description = "Random seed", DefaultValueFactory = _ => 1 };
+
+    public ModelTinyCommand()
+        : base("tiny", "Write a small random-weight Hugging Face Qwen checkpoint (safetensors + config.json)")
+    {
+        _arch.AcceptOnlyFromAmong("qwen2", "qwen3");
+        _rope.AcceptOnlyFromAmong("default", "linear", "dynamic", "yarn");
+        Options.Add(_output);
+        Options.Add(_arch);
+        Options.Add(_layers);
+        Options.Add(_hidden);
+        Options.Add(_heads);
+        Options.Add(_kvHeads);
+        Options.Add(_headDim);
+        Options.Add(_intermediate);
+        Options.Add(_vocab);
+        Options.Add(_rope);
+        Options.Add(_factor);
+        Options.Add(_originalMax);
+        Options.Add(_maxPositions);
+        Options.Add(_window);
+        Options.Add(_maxWindowLayers);
+        Options.Add(_tied);
+        Options.Add(_seed);
+        SetAction(Run);
+    }
+
+    private int Run(ParseResult parse)
+    {
+        var ropeType = parse.GetValue(_rope) switch
+        {
+            "linear" => RopeType.Linear,
+            "dynamic" => RopeType.Dynamic,
+            "yarn" => RopeType.Yarn,
+            _ => RopeType.Default,
+        };
+        var scaling = ropeType == RopeType.Default
+            ? RopeScaling.None
+            : RopeScaling.None with { Type = ropeType, Factor = parse.GetValue(_factor), OriginalMaxPositionEmbeddings = parse.GetValue(_originalMax) };
+        var options = new TinyCheckpointOptions
+        {
+            Architecture = parse.GetValue(_arch) == "qwen3" ? QwenArchitecture.Qwen3 : QwenArchitecture.Qwen2,
+            Layers = parse.GetValue(_layers),
+            Hidden = parse.GetValue(_hidden),
+            Heads = parse.GetValue(_heads),
+            KvHeads = parse.GetValue(_kvHeads),
+            HeadDim = parse.GetValue(_headDim),
+            Intermediate = parse.GetValue(_intermediate),
+            Vocab = parse.GetValue(_vocab),
+            RopeScaling = scaling,
+            SlidingWindow = parse.GetValue(_window),
+            MaxWindowLayers = parse.GetValue(_maxWindowLayers) ?? 0,
+            Tied = parse.GetValue(_tied),
+            Seed = parse.GetValue(_seed),
+        };
+        if (parse.GetValue(_maxPositions) is int positions)
+        {
+            options = options with { MaxPositions = positions };
+        }
+
+        var directory = parse.GetValue(_output)!;
+        TinyCheckpoint.Write(directory, options);
+        Console.Error.WriteLine($"wrote {directory}");
+        return 0;
+    }
+}
