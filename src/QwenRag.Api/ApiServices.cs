@@ -25,7 +25,7 @@ public static class ApiServices
         var data = DataDirectory.Resolve(dataOptions?.DataDirectory);
         var generation = GenerationOptions.Read(builder.Configuration);
         var model = generation.ModelOptions(dataOptions?.ModelDirectory);
-        services.AddQwenRag(data, model: model);
+        services.AddQwenRag(data, IngestionConfiguration.Read(builder.Configuration), model);
         if (model is not null)
         {
             services.AddHostedService<ModelStartup>();

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using QwenRag.Core;
 using QwenRag.Ingestion.Chunking;
 using QwenRag.Ingestion.Extraction;
+using QwenRag.Ingestion.Pipeline;
 
 namespace QwenRag.Hosting;
 
@@ -35,6 +36,7 @@ public static class IngestionBenchmark
         {
             await using var services = new ServiceCollection().AddLogging().AddQwenRag(new DataDirectory(scratch)).BuildServiceProvider();
             var extractors = services.GetRequiredService<DocumentExtractors>();
+            var limits = services.GetRequiredService<IngestionOptions>().Extraction;
 
             var clock = Stopwatch.StartNew();
             var documents = new List<(string Name, ExtractedDocument Document)>();
@@ -43,7 +45,7 @@ public static class IngestionBenchmark
                 try
                 {
                     await using var stream = File.OpenRead(file);
-                    documents.Add((Path.GetFileName(file), extractors.Extract(stream, Path.GetFileName(file))));
+                    documents.Add((Path.GetFileName(file), extractors.Extract(stream, Path.GetFileName(file), limits: limits, cancellationToken: cancellationToken)));
                 }
                 catch (DocumentRejectedException)
                 {

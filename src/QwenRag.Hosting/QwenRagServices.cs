@@ -25,13 +25,15 @@ namespace QwenRag.Hosting;
 public static class QwenRagServices
 {
     /// <param name="model">The Qwen model to answer with; null keeps the extractive answerer.</param>
-    /// <exception cref="ArgumentException">The model directory does not exist, or the queue bound is negative.</exception>
+    /// <exception cref="ArgumentException">
+    /// The model directory does not exist, the queue bound is negative, or an ingestion option is out of range.
+    /// </exception>
     public static IServiceCollection AddQwenRag(
         this IServiceCollection services, DataDirectory data, IngestionOptions? ingestion = null, QwenModelOptions? model = null)
     {
         data.EnsureCreated();
         services.AddSingleton(data);
-        services.AddSingleton(ingestion ?? new IngestionOptions());
+        services.AddSingleton((ingestion ?? new IngestionOptions()).ThrowIfInvalid());
         services.AddSingleton<DocumentCatalog>();
         services.AddSingleton(_ => DocumentExtractors.CreateDefault());
         services.AddSingleton<MiniLmEmbeddingGenerator>();

@@ -57,7 +57,7 @@ internal static class WorkerCommand
                 })
                 .Services.Configure<ConsoleLoggerOptions>(console => console.LogToStandardErrorThreshold = LogLevel.Trace);
             builder.Services
-                .AddQwenRag(data)
+                .AddQwenRag(data, IngestionConfiguration.Read(builder.Configuration))
                 .AddIngestionWorker(new IngestionWorkerOptions
                 {
                     MaxConcurrentJobs = parse.GetValue(concurrency),
