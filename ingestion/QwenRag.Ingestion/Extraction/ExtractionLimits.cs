@@ -20,8 +20,8 @@ public sealed record ExtractionLimits
     /// <summary>How deep HTML elements, or the XML elements of a DOCX, may nest.</summary>
     public int MaxNestingDepth { get; init; } = 512;
 
-    /// <summary>Elements an HTML page may have; each costs about 0.45 KB while the page is read.</summary>
-    public int MaxHtmlElements { get; init; } = 1_000_000;
+    /// <summary>Elements an HTML page may have; the parsed page costs about 0.6 KB of memory per element.</summary>
+    public int MaxHtmlElements { get; init; } = 500_000;
 
     /// <summary>XML elements the body of a DOCX may have (read as a stream, so they cost time, not memory).</summary>
     public int MaxDocxElements { get; init; } = 10_000_000;
