@@ -25,8 +25,8 @@ public static class ApiServices
         var data = DataDirectory.Resolve(dataOptions?.DataDirectory);
         var generation = GenerationOptions.Read(builder.Configuration);
         var model = generation.ModelOptions(dataOptions?.ModelDirectory);
-        var compute = builder.Configuration.GetSection(ComputeOptions.SectionName).Get<ComputeOptions>();
-        services.AddQwenRag(data, model: model, compute: compute);
+        var compute = ComputeOptions.Read(builder.Configuration);
+        services.AddQwenRag(data, IngestionConfiguration.Read(builder.Configuration), model, compute);
         if (model is not null)
         {
             services.AddHostedService<ModelStartup>();

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using QwenRag.Retrieval.Answering;
 
 namespace QwenRag.Hosting;
@@ -22,6 +23,13 @@ public sealed record ComputeOptions
 
     /// <summary>Questions that may wait for an extractive answer; one more gets 429.</summary>
     public int MaxQueuedAnswers { get; init; } = new ExtractiveAnswererOptions().MaxQueuedAnswers;
+
+    /// <summary>The section bound, or the defaults when it is absent; checked when passed to <c>AddQwenRag</c>.</summary>
+    public static ComputeOptions Read(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return configuration.GetSection(SectionName).Get<ComputeOptions>() ?? new ComputeOptions();
+    }
 
     /// <exception cref="ArgumentException">A value is out of range; the message names the setting.</exception>
     public void Validate()

@@ -29,7 +29,9 @@ public static class QwenRagServices
     public const string QueryEmbeddings = "query";
 
     /// <param name="model">The Qwen model to answer with; null keeps the extractive answerer.</param>
-    /// <exception cref="ArgumentException">The model directory does not exist, or the queue bound is negative.</exception>
+    /// <exception cref="ArgumentException">
+    /// The model directory does not exist, the queue bound is negative, or an ingestion option is out of range.
+    /// </exception>
     /// <param name="compute">How searches, answers and ingestion share the CPU; null takes the defaults.</param>
     public static IServiceCollection AddQwenRag(
         this IServiceCollection services,
@@ -42,7 +44,7 @@ public static class QwenRagServices
         compute.Validate();
         data.EnsureCreated();
         services.AddSingleton(data);
-        services.AddSingleton(ingestion ?? new IngestionOptions());
+        services.AddSingleton((ingestion ?? new IngestionOptions()).ThrowIfInvalid());
         services.AddSingleton<DocumentCatalog>();
         services.AddSingleton(_ => DocumentExtractors.CreateDefault());
         services.AddSingleton(_ => new MiniLmEmbeddingGenerator(new MiniLmEmbeddingOptions { IntraOpThreads = compute.EmbeddingThreads }));

@@ -16,6 +16,16 @@ internal static class DocumentBytes
         return copy.ToArray();
     }
 
+    /// <summary>The text itself, unless it is longer than <see cref="ExtractionLimits.MaxTextCharacters"/>.</summary>
+    public static string WithinTextLimit(string text, string fileName, ExtractionLimits limits) =>
+        text.Length > limits.MaxTextCharacters ? throw TextTooLong(fileName, limits) : text;
+
+    public static DocumentRejectedException TextTooLong(string fileName, ExtractionLimits limits) =>
+        ExtractionLimits.Exceeded(
+            fileName,
+            $"the document holds more than {limits.MaxTextCharacters:N0} characters of text",
+            nameof(ExtractionLimits.MaxTextCharacters));
+
     public static DocumentRejectedException NoText(string fileName, string kind) =>
         new DocumentRejectedException(fileName, DocumentRejectionReason.NoText, $"the {kind} contains no text");
 }

@@ -51,9 +51,39 @@ public sealed class DocumentExtractors
             ? extractor
             : throw new UnsupportedDocumentException(fileName, contentType, SupportedExtensions);
 
+    /// <summary>
+    /// Extracts with the extractor for the file, within <paramref name="limits"/> (<see cref="ExtractionLimits.Default"/>
+    /// when null) and their <see cref="ExtractionLimits.TimeBudget"/>.
+    /// </summary>
     /// <exception cref="DocumentRejectedException">
-    /// The file is unsupported (<see cref="UnsupportedDocumentException"/>), empty, damaged, encrypted or has no text.
+    /// The file is unsupported (<see cref="UnsupportedDocumentException"/>), empty, damaged, encrypted, has no text,
+    /// is over a limit or took longer than the time budget.
     /// </exception>
-    public ExtractedDocument Extract(Stream content, string fileName, string? contentType = null) =>
-        Resolve(fileName, contentType).Extract(content, fileName);
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public ExtractedDocument Extract(
+        Stream content,
+        string fileName,
+        string? contentType = null,
+        ExtractionLimits? limits = null,
+        CancellationToken cancellationToken = default)
+    {
+        var extractor = Resolve(fileName, contentType);
+        limits ??= ExtractionLimits.Default;
+        using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        budget.CancelAfter(limits.TimeBudget);
+        try
+        {
+            return extractor.Extract(content, fileName, limits, budget.Token);
+        }
+        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested && budget.IsCancellationRequested)
+        {
+            // The budget ran out, not the caller's patience: the document is at fault, and retrying would not help.
+            throw new DocumentRejectedException(
+                fileName,
+                DocumentRejectionReason.TimedOut,
+                $"extracting the text took longer than the time budget of {limits.TimeBudget.TotalSeconds:0.###} s "
+                    + $"({ExtractionLimits.SettingName(nameof(ExtractionLimits.TimeBudget))})",
+                ex);
+        }
+    }
 }

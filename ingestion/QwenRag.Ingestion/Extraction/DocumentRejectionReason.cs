@@ -9,4 +9,10 @@ public enum DocumentRejectionReason
     NoText,
     Unsupported,
     TooLarge,
+
+    /// <summary>Over one of the <see cref="ExtractionLimits"/> (pages, nesting, inflated size...).</summary>
+    OverLimit,
+
+    /// <summary>Extraction ran past <see cref="ExtractionLimits.TimeBudget"/>.</summary>
+    TimedOut,
 }

@@ -28,65 +28,112 @@ public sealed partial class HtmlExtractor : IDocumentExtractor
 
     public IReadOnlyCollection<string> ContentTypes { get; } = ["text/html", "application/xhtml+xml"];
 
-    public ExtractedDocument Extract(Stream content, string fileName)
+    public ExtractedDocument Extract(Stream content, string fileName, ExtractionLimits limits, CancellationToken cancellationToken)
     {
-        var text = TextOfFragment(TextDecoder.Decode(DocumentBytes.ReadAll(content, fileName)));
+        var html = DocumentBytes.WithinTextLimit(TextDecoder.Decode(DocumentBytes.ReadAll(content, fileName)), fileName, limits);
+        var text = TextOfFragment(html, fileName, limits, cancellationToken);
         return text.Length > 0
             ? new ExtractedDocument([new ExtractedSection(1, text)])
             : throw DocumentBytes.NoText(fileName, "HTML page");
     }
 
     /// <summary>The visible text of an HTML document or fragment.</summary>
-    internal static string TextOfFragment(string html)
+    /// <exception cref="DocumentRejectedException">It nests too deep or has too many elements.</exception>
+    internal static string TextOfFragment(string html, string fileName, ExtractionLimits limits, CancellationToken cancellationToken)
     {
-        using var document = new HtmlParser().ParseDocument(html);
+        HtmlNesting.Check(html, fileName, limits, cancellationToken);
+        var elements = 0;
+        var parser = new HtmlParser(new HtmlParserOptions
+        {
+            // Called for every element the tree builder creates: the one place to stop a parse that runs long.
+            OnCreated = (_, _) =>
+            {
+                if (++elements > limits.MaxHtmlElements)
+                {
+                    throw ExtractionLimits.Exceeded(
+                        fileName,
+                        $"the HTML has more than {limits.MaxHtmlElements:N0} elements",
+                        nameof(ExtractionLimits.MaxHtmlElements));
+                }
+
+                if (elements % 1024 == 0)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                }
+            },
+        });
+        using var document = parser.ParseDocument(html);
         var builder = new StringBuilder();
         if (document.Body is { } body)
         {
-            AppendVisibleText(body, builder, preformatted: false);
+            AppendVisibleText(body, builder, cancellationToken);
         }
 
         return TextLayout.Normalize(builder.ToString());
     }
 
-    private static void AppendVisibleText(INode node, StringBuilder builder, bool preformatted)
+    // Iterative, so that no nesting the parser accepts can overflow the stack.
+    private static void AppendVisibleText(INode root, StringBuilder builder, CancellationToken cancellationToken)
     {
-        foreach (var child in node.ChildNodes)
+        var frames = new Stack<Frame>();
+        frames.Push(new Frame(root.ChildNodes, preformatted: false, block: false));
+        var visited = 0;
+        while (frames.TryPeek(out var frame))
         {
+            if (frame.Next == frame.Children.Length)
+            {
+                frames.Pop();
+                if (frame.Block)
+                {
+                    builder.Append("\n\n");
+                }
+
+                continue;
+            }
+
+            if (++visited % 4096 == 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
+            var child = frame.Children[frame.Next++];
             switch (child)
             {
                 case IText text:
-                    builder.Append(preformatted ? text.Data : LineBreaks().Replace(text.Data, " "));
+                    builder.Append(frame.Preformatted ? text.Data : LineBreaks().Replace(text.Data, " "));
                     break;
                 case IElement element when !IsHidden(element):
-                    AppendElement(element, builder, preformatted);
+                    if (Enter(element, builder, frame.Preformatted) is { } inner)
+                    {
+                        frames.Push(inner);
+                    }
+
                     break;
             }
         }
     }
 
-    private static void AppendElement(IElement element, StringBuilder builder, bool preformatted)
+    // What an element adds before its children, and the frame that walks them (null when they are not read).
+    private static Frame? Enter(IElement element, StringBuilder builder, bool preformatted)
     {
         var name = element.LocalName;
         switch (name)
         {
             case "br":
                 builder.Append('\n');
-                return;
+                return null;
             case "tr":
                 builder.Append('\n');
-                AppendVisibleText(element, builder, preformatted);
-                return;
+                return new Frame(element.ChildNodes, preformatted, block: false);
             case "td" or "th":
                 if (element.PreviousElementSibling is { LocalName: "td" or "th" })
                 {
                     builder.Append(" | ");
                 }
 
-                AppendVisibleText(element, builder, preformatted);
-                return;
+                return new Frame(element.ChildNodes, preformatted, block: false);
             case "img":
-                return;
+                return null;
         }
 
         var block = BlockElements.Contains(name);
@@ -95,11 +142,7 @@ public sealed partial class HtmlExtractor : IDocumentExtractor
             builder.Append("\n\n");
         }
 
-        AppendVisibleText(element, builder, preformatted || name is "pre" or "textarea");
-        if (block)
-        {
-            builder.Append("\n\n");
-        }
+        return new Frame(element.ChildNodes, preformatted || name is "pre" or "textarea", block);
     }
 
     private static bool IsHidden(IElement element)
@@ -121,4 +164,15 @@ public sealed partial class HtmlExtractor : IDocumentExtractor
 
     [GeneratedRegex(@"display\s*:\s*none|visibility\s*:\s*hidden", RegexOptions.IgnoreCase)]
     private static partial Regex HiddenStyle();
+
+    private sealed class Frame(INodeList children, bool preformatted, bool block)
+    {
+        public INodeList Children { get; } = children;
+
+        public bool Preformatted { get; } = preformatted;
+
+        public bool Block { get; } = block;
+
+        public int Next { get; set; }
+    }
 }

@@ -9,6 +9,11 @@ public interface IDocumentExtractor
     /// <summary>Media types handled ("application/pdf").</summary>
     IReadOnlyCollection<string> ContentTypes { get; }
 
-    /// <summary>Extracts the text; throws <see cref="DocumentRejectedException"/> for content it cannot read.</summary>
-    ExtractedDocument Extract(Stream content, string fileName);
+    /// <summary>
+    /// Extracts the text within <paramref name="limits"/>, checking <paramref name="cancellationToken"/> as it goes
+    /// (per page, per batch of elements) so that a time budget can stop it.
+    /// </summary>
+    /// <exception cref="DocumentRejectedException">Content it cannot read, or over a limit.</exception>
+    /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
+    ExtractedDocument Extract(Stream content, string fileName, ExtractionLimits limits, CancellationToken cancellationToken);
 }

@@ -20,18 +20,31 @@ public sealed class MarkdownExtractor : IDocumentExtractor
 
     public IReadOnlyCollection<string> ContentTypes { get; } = ["text/markdown", "text/x-markdown"];
 
-    public ExtractedDocument Extract(Stream content, string fileName)
+    public ExtractedDocument Extract(Stream content, string fileName, ExtractionLimits limits, CancellationToken cancellationToken)
     {
-        var source = TextDecoder.Decode(DocumentBytes.ReadAll(content, fileName));
+        var source = DocumentBytes.WithinTextLimit(TextDecoder.Decode(DocumentBytes.ReadAll(content, fileName)), fileName, limits);
+        MarkdownDocument markdown;
+        try
+        {
+            markdown = Markdown.Parse(source, Pipeline);
+        }
+        catch (ArgumentException ex)
+        {
+            // Markdig refuses blocks nested deeper than 128 and inlines nested by the ten thousand.
+            throw new DocumentRejectedException(
+                fileName, DocumentRejectionReason.OverLimit, "the Markdown nests deeper than the Markdown parser allows", ex);
+        }
+
         var blocks = new List<string>();
-        AddBlocks(Markdown.Parse(source, Pipeline), blocks);
+        AddBlocks(markdown, blocks, html => HtmlExtractor.TextOfFragment(html, fileName, limits, cancellationToken));
         var text = TextLayout.JoinParagraphs(blocks);
         return text.Length > 0
             ? new ExtractedDocument([new ExtractedSection(1, text)])
             : throw DocumentBytes.NoText(fileName, "Markdown file");
     }
 
-    private static void AddBlocks(ContainerBlock container, List<string> blocks)
+    // htmlText reads an HTML block within the document's limits.
+    private static void AddBlocks(ContainerBlock container, List<string> blocks, Func<string, string> htmlText)
     {
         foreach (var block in container)
         {
@@ -43,12 +56,12 @@ public sealed class MarkdownExtractor : IDocumentExtractor
                 case Table table:
                     foreach (var row in table.OfType<TableRow>())
                     {
-                        blocks.Add(string.Join(" | ", row.OfType<TableCell>().Select(CellText)));
+                        blocks.Add(string.Join(" | ", row.OfType<TableCell>().Select(cell => CellText(cell, htmlText))));
                     }
 
                     break;
                 case HtmlBlock html:
-                    blocks.Add(HtmlExtractor.TextOfFragment(html.Lines.ToString()));
+                    blocks.Add(htmlText(html.Lines.ToString()));
                     break;
                 case LeafBlock { Inline: not null } leaf:
                     blocks.Add(InlineText(leaf.Inline));
@@ -57,16 +70,16 @@ public sealed class MarkdownExtractor : IDocumentExtractor
                     blocks.Add(leaf.Lines.ToString());
                     break;
                 case ContainerBlock child:
-                    AddBlocks(child, blocks);
+                    AddBlocks(child, blocks, htmlText);
                     break;
             }
         }
     }
 
-    private static string CellText(TableCell cell)
+    private static string CellText(TableCell cell, Func<string, string> htmlText)
     {
         var parts = new List<string>();
-        AddBlocks(cell, parts);
+        AddBlocks(cell, parts, htmlText);
         return string.Join(" ", parts).ReplaceLineEndings(" ");
     }
 
@@ -77,9 +90,12 @@ public sealed class MarkdownExtractor : IDocumentExtractor
         return builder.ToString();
     }
 
-    private static void AppendInlines(ContainerInline container, StringBuilder builder)
+    // Iterative: Markdig accepts inlines (links in links) nested thousands deep.
+    private static void AppendInlines(ContainerInline root, StringBuilder builder)
     {
-        foreach (var inline in container)
+        var pending = new Stack<Inline>();
+        PushChildren(root, pending);
+        while (pending.TryPop(out var inline))
         {
             switch (inline)
             {
@@ -99,9 +115,18 @@ public sealed class MarkdownExtractor : IDocumentExtractor
                     builder.Append(autolink.Url);
                     break;
                 case ContainerInline child:
-                    AppendInlines(child, builder);
+                    PushChildren(child, pending);
                     break;
             }
+        }
+    }
+
+    // Last child first, so that they pop in reading order.
+    private static void PushChildren(ContainerInline container, Stack<Inline> pending)
+    {
+        for (var inline = container.LastChild; inline is not null; inline = inline.PreviousSibling)
+        {
+            pending.Push(inline);
         }
     }
 }

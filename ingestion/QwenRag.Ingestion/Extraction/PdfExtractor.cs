@@ -18,23 +18,45 @@ public sealed class PdfExtractor : IDocumentExtractor
 
     public IReadOnlyCollection<string> ContentTypes { get; } = ["application/pdf"];
 
-    public ExtractedDocument Extract(Stream content, string fileName)
+    public ExtractedDocument Extract(Stream content, string fileName, ExtractionLimits limits, CancellationToken cancellationToken)
     {
         var bytes = DocumentBytes.ReadAll(content, fileName);
         var sections = new List<ExtractedSection>();
         try
         {
             using var document = PdfDocument.Open(bytes);
+            if (document.NumberOfPages > limits.MaxPages)
+            {
+                throw ExtractionLimits.Exceeded(
+                    fileName,
+                    $"the PDF has {document.NumberOfPages:N0} pages, more than the limit of {limits.MaxPages:N0}",
+                    nameof(ExtractionLimits.MaxPages));
+            }
+
+            var characters = 0L;
             for (var number = 1; number <= document.NumberOfPages; number++)
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 var page = document.GetPage(number);
                 var raw = ContentOrderTextExtractor.GetText(page, LayoutOptions);
+                if (characters + raw.Length > 2L * limits.MaxTextCharacters)
+                {
+                    // Checked before the cleaning regexes run over it; cleaning does not halve a page's text.
+                    throw DocumentBytes.TextTooLong(fileName, limits);
+                }
+
                 if (GluedWords.HasCandidates(raw))
                 {
                     raw = GluedWords.Split(raw, [.. page.GetWords(NearestNeighbourWordExtractor.Instance).Select(word => word.Text)]);
                 }
 
                 var text = PdfPageText.Clean(raw);
+                characters += text.Length;
+                if (characters > limits.MaxTextCharacters)
+                {
+                    throw DocumentBytes.TextTooLong(fileName, limits);
+                }
+
                 if (text.Length > 0)
                 {
                     sections.Add(new ExtractedSection(number, text));
@@ -46,7 +68,7 @@ public sealed class PdfExtractor : IDocumentExtractor
             throw new DocumentRejectedException(
                 fileName, DocumentRejectionReason.Encrypted, "the PDF is encrypted and cannot be read without its password", ex);
         }
-        catch (Exception ex) when (ex is not DocumentRejectedException and not OutOfMemoryException)
+        catch (Exception ex) when (ex is not DocumentRejectedException and not OperationCanceledException and not OutOfMemoryException)
         {
             throw new DocumentRejectedException(
                 fileName, DocumentRejectionReason.Corrupt, $"the PDF is damaged or not a PDF ({ex.Message})", ex);

@@ -7,9 +7,11 @@ public sealed class PlainTextExtractor : IDocumentExtractor
 
     public IReadOnlyCollection<string> ContentTypes { get; } = ["text/plain"];
 
-    public ExtractedDocument Extract(Stream content, string fileName)
+    public ExtractedDocument Extract(Stream content, string fileName, ExtractionLimits limits, CancellationToken cancellationToken)
     {
-        var text = TextLayout.Normalize(TextDecoder.Decode(DocumentBytes.ReadAll(content, fileName)));
+        var decoded = DocumentBytes.WithinTextLimit(TextDecoder.Decode(DocumentBytes.ReadAll(content, fileName)), fileName, limits);
+        cancellationToken.ThrowIfCancellationRequested();
+        var text = TextLayout.Normalize(decoded);
         return text.Length > 0
             ? new ExtractedDocument([new ExtractedSection(1, text)])
             : throw DocumentBytes.NoText(fileName, "file");

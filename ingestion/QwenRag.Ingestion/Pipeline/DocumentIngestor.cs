@@ -45,7 +45,7 @@ public sealed partial class DocumentIngestor
         _embedder = embedder;
         _vectors = vectors;
         _keywords = keywords;
-        _options = options ?? new IngestionOptions();
+        _options = (options ?? new IngestionOptions()).ThrowIfInvalid();
         _logger = (ILogger?)logger ?? NullLogger.Instance;
     }
 
@@ -115,7 +115,8 @@ public sealed partial class DocumentIngestor
             ExtractedDocument document;
             try
             {
-                document = extractor.Extract(new MemoryStream(bytes, writable: false), name);
+                document = _extractors.Extract(
+                    new MemoryStream(bytes, writable: false), name, contentType, _options.Extraction, cancellationToken);
             }
             catch (DocumentRejectedException ex)
             {
@@ -221,7 +222,7 @@ public sealed partial class DocumentIngestor
             try
             {
                 await using var original = File.OpenRead(entry.OriginalPath);
-                document = _extractors.Extract(original, entry.Name);
+                document = _extractors.Extract(original, entry.Name, limits: _options.Extraction, cancellationToken: cancellationToken);
             }
             catch (Exception ex) when (ex is IOException or DocumentRejectedException)
             {

@@ -1,10 +1,53 @@
+using QwenRag.Ingestion.Extraction;
+
 namespace QwenRag.Ingestion.Pipeline;
 
+/// <summary>How documents are taken in (section <c>QwenRag:Ingestion</c>).</summary>
 public sealed record IngestionOptions
 {
+    public const string SectionName = "QwenRag:Ingestion";
+
     /// <summary>Files larger than this are refused before anything is read into the indexes.</summary>
     public long MaxFileBytes { get; init; } = 100L * 1024 * 1024;
 
     /// <summary>Chunks embedded and written per step; also the granularity of progress reports.</summary>
     public int BatchSize { get; init; } = 32;
+
+    /// <summary>The work extracting one document may cause.</summary>
+    public ExtractionLimits Extraction { get; init; } = new();
+
+    /// <summary>What is wrong with these options, one sentence each; empty when they are usable.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var failures = new List<string>();
+        if (MaxFileBytes <= 0)
+        {
+            failures.Add($"{SectionName}:{nameof(MaxFileBytes)} must be greater than 0 (was {MaxFileBytes}).");
+        }
+
+        if (BatchSize <= 0)
+        {
+            failures.Add($"{SectionName}:{nameof(BatchSize)} must be greater than 0 (was {BatchSize}).");
+        }
+
+        if (Extraction is null)
+        {
+            failures.Add($"{ExtractionLimits.SectionName} is missing.");
+        }
+        else
+        {
+            failures.AddRange(Extraction.Validate());
+        }
+
+        return failures;
+    }
+
+    /// <exception cref="ArgumentException">Some option is out of range; the message lists each.</exception>
+    public IngestionOptions ThrowIfInvalid()
+    {
+        var failures = Validate();
+        return failures.Count == 0
+            ? this
+            : throw new ArgumentException("Invalid ingestion options: " + string.Join(" ", failures));
+    }
 }

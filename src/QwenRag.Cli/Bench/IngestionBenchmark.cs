@@ -5,6 +5,7 @@ using QwenRag.Core;
 using QwenRag.Hosting;
 using QwenRag.Ingestion.Chunking;
 using QwenRag.Ingestion.Extraction;
+using QwenRag.Ingestion.Pipeline;
 
 namespace QwenRag.Cli.Bench;
 
@@ -36,6 +37,7 @@ internal static class IngestionBenchmark
         {
             await using var services = new ServiceCollection().AddLogging().AddQwenRag(new DataDirectory(scratch)).BuildServiceProvider();
             var extractors = services.GetRequiredService<DocumentExtractors>();
+            var limits = services.GetRequiredService<IngestionOptions>().Extraction;
 
             var clock = Stopwatch.StartNew();
             var documents = new List<(string Name, ExtractedDocument Document)>();
@@ -44,7 +46,7 @@ internal static class IngestionBenchmark
                 try
                 {
                     await using var stream = File.OpenRead(file);
-                    documents.Add((Path.GetFileName(file), extractors.Extract(stream, Path.GetFileName(file))));
+                    documents.Add((Path.GetFileName(file), extractors.Extract(stream, Path.GetFileName(file), limits: limits, cancellationToken: cancellationToken)));
                 }
                 catch (DocumentRejectedException)
                 {

@@ -42,7 +42,7 @@ internal sealed class WorkerCommand : Command
             })
             .Services.Configure<ConsoleLoggerOptions>(console => console.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.Services
-            .AddQwenRag(data)
+            .AddQwenRag(data, IngestionConfiguration.Read(builder.Configuration), compute: ComputeOptions.Read(builder.Configuration))
             .AddIngestionWorker(new IngestionWorkerOptions
             {
                 MaxConcurrentJobs = parse.GetValue(_concurrency),
