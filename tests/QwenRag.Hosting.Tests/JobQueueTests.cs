@@ -24,7 +24,7 @@ public sealed class JobQueueTests : IDisposable
         _queue = new IngestionJobQueue(new DataDirectory(_directory.Path));
     }
 
-    private string Uploads => Path.Combine(_directory.Path, IngestionJobQueue.UploadsFolder);
+    private string Uploads => new DataDirectory(_directory.Path).UploadsPath;
 
     public void Dispose() => _directory.Dispose();
 

@@ -1,12 +1,18 @@
 namespace QwenRag.Ingestion.Pipeline;
 
+/// <param name="Cause">
+/// Why a <see cref="IngestionStatus.Failed"/> document failed: a <see cref="Extraction.DocumentRejectedException"/>
+/// for a rejected document, else the exception that stopped indexing (a full disk, a locked database, an
+/// unreachable store). The ingestor reports it; its caller decides whether to try again.
+/// </param>
 public sealed record IngestionOutcome(
     string DocumentName,
     IngestionStatus Status,
     string? DocumentId = null,
     int Pages = 0,
     int Chunks = 0,
-    string? Error = null)
+    string? Error = null,
+    Exception? Cause = null)
 {
     public bool Succeeded => Status != IngestionStatus.Failed;
 }
