@@ -66,7 +66,7 @@ public sealed class WorkerRestartTests : IDisposable
         }
 
         Assert.Equal(entry.Chunks, CountKeywordChunks(data, entry.Id));
-        Assert.Empty(Directory.GetFiles(Path.Combine(data.Root, IngestionJobQueue.UploadsFolder)));
+        Assert.Empty(Directory.GetFiles(data.UploadsPath));
     }
 
     private static int CountKeywordChunks(DataDirectory data, string documentId)

@@ -24,7 +24,7 @@ public sealed class JobQueueTests : IDisposable
         _queue = new IngestionJobQueue(new DataDirectory(_directory.Path));
     }
 
-    private string Uploads => Path.Combine(_directory.Path, IngestionJobQueue.UploadsFolder);
+    private string Uploads => new DataDirectory(_directory.Path).UploadsPath;
 
     public void Dispose() => _directory.Dispose();
 
@@ -275,6 +275,58 @@ public sealed class JobQueueTests : IDisposable
         Assert.Equal((JobStatus.Failed, 3), (failed.Status, failed.Attempts));
         Assert.Contains("3 attempts", failed.Error, StringComparison.Ordinal);
         Assert.True(_queue.Retry(job.Id));
+    }
+
+    [Fact]
+    public async Task Requeue_TransientFailure_QueuedWithErrorAndSkippedByTryClaimUntilDue()
+    {
+        var job = await EnqueueAndClaimAsync();
+        var later = await EnqueueAsync("later.txt", "enqueued after");
+        var next = DateTimeOffset.UtcNow.AddHours(1);
+
+        Assert.False(_queue.Requeue(job.Id, "someone:9:else", "a.txt: disk full", next));
+        Assert.True(_queue.Requeue(job.Id, Worker, "a.txt: disk full", next));
+
+        var waiting = _queue.Find(job.Id)!;
+        Assert.Equal((JobStatus.Queued, "a.txt: disk full", 1, 1), (waiting.Status, waiting.Error, waiting.Attempts, waiting.TransientFailures));
+        Assert.Equal(SqliteDatabase.ReadTimestamp(SqliteDatabase.Timestamp(next)), waiting.NextAttemptAt);
+        Assert.True(File.Exists(_queue.StagedFilePath(job.Id)));
+        Assert.True(_queue.HasUnfinishedJobs());
+        Assert.Equal(later.Id, _queue.TryClaim(Worker, Lease)?.Id);
+        Assert.Null(_queue.TryClaim(Worker, Lease));
+        Assert.Equal(SqliteDatabase.Timestamp(next), SqliteDatabase.Timestamp(_queue.NextDue()!.Value));
+    }
+
+    [Fact]
+    public async Task Requeue_NextAttemptPassed_ClaimedAgainWithLastErrorKeptUntilSuccess()
+    {
+        var job = await EnqueueAndClaimAsync();
+        Assert.True(_queue.Requeue(job.Id, Worker, "a.txt: database is locked", DateTimeOffset.UtcNow.AddMilliseconds(-1)));
+
+        var again = _queue.TryClaim(Worker, Lease)!;
+
+        Assert.Equal((job.Id, 2, 1, "a.txt: database is locked"), (again.Id, again.Attempts, again.TransientFailures, again.Error));
+        Assert.True(_queue.Complete(job.Id, Worker, "doc"));
+        Assert.Null(_queue.Find(job.Id)!.Error);
+    }
+
+    [Fact]
+    public async Task RecoverAbandoned_TransientFailuresDoNotCountAsVanishedWorkers()
+    {
+        var job = await EnqueueAsync("busy.txt", "alpha");
+        for (var i = 0; i < 3; i++)
+        {
+            _queue.TryClaim(Worker, Lease);
+            _queue.Requeue(job.Id, Worker, "busy.txt: database is locked", DateTimeOffset.UtcNow.AddMilliseconds(-1));
+        }
+
+        _queue.TryClaim(Worker, TimeSpan.FromMilliseconds(1));
+        await Task.Delay(20);
+        _queue.RecoverAbandoned(maxAttempts: 2);
+
+        var recovered = _queue.Find(job.Id)!;
+        Assert.Equal((JobStatus.Queued, 4), (recovered.Status, recovered.Attempts));
+        Assert.Equal("busy.txt: database is locked", recovered.Error);
     }
 
     [Fact]

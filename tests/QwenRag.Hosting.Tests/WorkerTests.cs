@@ -54,7 +54,7 @@ public sealed class WorkerTests : IDisposable
             Assert.Equal(entry.Chunks, CountKeywordChunks(entry.Id));
         }
 
-        Assert.Empty(Directory.GetFiles(Path.Combine(_directory.Path, IngestionJobQueue.UploadsFolder)));
+        Assert.Empty(Directory.GetFiles(new DataDirectory(_directory.Path).UploadsPath));
     }
 
     [Fact]
@@ -180,7 +180,7 @@ public sealed class WorkerTests : IDisposable
         return Convert.ToInt32(command.ExecuteScalar(), CultureInfo.InvariantCulture);
     }
 
-    private static async Task<IngestionJob> WaitForAsync(
+    internal static async Task<IngestionJob> WaitForAsync(
         IngestionJobQueue queue, string id, Func<IngestionJob, bool> condition)
     {
         IngestionJob? job = null;
@@ -188,7 +188,7 @@ public sealed class WorkerTests : IDisposable
         return job!;
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition, Func<string>? describe = null)
+    internal static async Task WaitUntilAsync(Func<bool> condition, Func<string>? describe = null)
     {
         var clock = Stopwatch.StartNew();
         while (!condition())
@@ -203,7 +203,7 @@ public sealed class WorkerTests : IDisposable
     }
 
     /// <summary>The services of <c>serve</c>/<c>worker</c> with the worker started, over one data directory.</summary>
-    private sealed class RunningWorker : IAsyncDisposable
+    internal sealed class RunningWorker : IAsyncDisposable
     {
         private readonly ServiceProvider _services;
         private readonly IHostedService[] _hosted;
@@ -217,9 +217,11 @@ public sealed class WorkerTests : IDisposable
 
         public IngestionJobQueue Queue => Get<IngestionJobQueue>();
 
-        public static async Task<RunningWorker> StartAsync(DataDirectory data, IngestionWorkerOptions options, EmbeddingGate? gate = null)
+        public static async Task<RunningWorker> StartAsync(
+            DataDirectory data, IngestionWorkerOptions options, EmbeddingGate? gate = null, Action<IServiceCollection>? configure = null)
         {
             var services = new ServiceCollection().AddLogging().AddQwenRag(data).AddIngestionWorker(options);
+            configure?.Invoke(services);
             if (gate is not null)
             {
                 services.AddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(
@@ -260,7 +262,7 @@ public sealed class WorkerTests : IDisposable
     }
 
     /// <summary>Lets a number of embedding calls through, then holds the rest until opened (or cancelled).</summary>
-    private sealed class EmbeddingGate(int freeCalls)
+    internal sealed class EmbeddingGate(int freeCalls)
     {
         private readonly TaskCompletionSource _open = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly TaskCompletionSource _blocked = new(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -11,20 +11,11 @@ namespace QwenRag.Ingestion.Catalog;
 /// </summary>
 public sealed class DocumentCatalog
 {
-    private readonly string _connectionString;
+    public const string SchemaComponent = "catalog";
 
-    public DocumentCatalog(DataDirectory data)
-    {
-        data.EnsureCreated();
-        _connectionString = new SqliteConnectionStringBuilder
-        {
-            DataSource = data.DatabasePath,
-            Pooling = true,
-            DefaultTimeout = 30,
-        }.ToString();
-        using var connection = Open();
-        Execute(connection, """
-            PRAGMA journal_mode = WAL;
+    private static readonly SqliteMigration[] Migrations =
+    [
+        SqliteMigration.Sql(1, "documents", """
             CREATE TABLE IF NOT EXISTS documents (
                 set_name      TEXT NOT NULL,
                 id            TEXT NOT NULL,
@@ -39,7 +30,22 @@ public sealed class DocumentCatalog
                 PRIMARY KEY (set_name, id)
             );
             CREATE INDEX IF NOT EXISTS documents_by_name ON documents (set_name, name);
-            """);
+            """),
+        new(2, "ingested_at as unix milliseconds like every other time", ConvertIngestedAtToUnixMilliseconds),
+    ];
+
+    private readonly SqliteDatabase _database;
+
+    public DocumentCatalog(DataDirectory data)
+        : this(data?.Database ?? throw new ArgumentNullException(nameof(data)))
+    {
+    }
+
+    public DocumentCatalog(SqliteDatabase database)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        _database = database;
+        _database.Migrate(SchemaComponent, Migrations);
     }
 
     public DocumentEntry? Find(string set, string id)
@@ -121,7 +127,7 @@ public sealed class DocumentCatalog
         command.Parameters.AddWithValue("$pages", entry.Pages);
         command.Parameters.AddWithValue("$status", nameof(DocumentStatus.Indexing));
         command.Parameters.AddWithValue("$tags", JsonSerializer.Serialize(entry.Tags));
-        command.Parameters.AddWithValue("$at", entry.IngestedAt.ToString("O", CultureInfo.InvariantCulture));
+        command.Parameters.AddWithValue("$at", SqliteDatabase.Timestamp(entry.IngestedAt));
         command.ExecuteNonQuery();
     }
 
@@ -136,7 +142,7 @@ public sealed class DocumentCatalog
         command.Parameters.AddWithValue("$status", nameof(DocumentStatus.Ready));
         command.Parameters.AddWithValue("$pages", pages);
         command.Parameters.AddWithValue("$chunks", chunks);
-        command.Parameters.AddWithValue("$at", DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture));
+        command.Parameters.AddWithValue("$at", SqliteDatabase.Timestamp(DateTimeOffset.UtcNow));
         command.Parameters.AddWithValue("$set", set);
         command.Parameters.AddWithValue("$id", id);
         command.ExecuteNonQuery();
@@ -162,17 +168,43 @@ public sealed class DocumentCatalog
         return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture) == 1;
     }
 
-    private SqliteConnection Open()
-    {
-        var connection = new SqliteConnection(_connectionString);
-        connection.Open();
-        return connection;
-    }
+    private SqliteConnection Open() => _database.Open();
 
-    private static void Execute(SqliteConnection connection, string sql)
+    /// <summary>
+    /// Version 1 stored <c>ingested_at</c> as ISO 8601 text; SQLite cannot change a column's type, so the table is
+    /// rebuilt with the times converted by .NET's own parser (the one that read them before).
+    /// </summary>
+    private static void ConvertIngestedAtToUnixMilliseconds(SqliteConnection connection, SqliteTransaction transaction)
     {
+        connection.CreateFunction(
+            "qwenrag_iso_to_unix_ms",
+            (string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture).ToUnixTimeMilliseconds(),
+            isDeterministic: true);
         using var command = connection.CreateCommand();
-        command.CommandText = sql;
+        command.Transaction = transaction;
+        command.CommandText = """
+            CREATE TABLE documents_v2 (
+                set_name      TEXT NOT NULL,
+                id            TEXT NOT NULL,
+                name          TEXT NOT NULL,
+                original_path TEXT NOT NULL,
+                bytes         INTEGER NOT NULL,
+                pages         INTEGER NOT NULL,
+                chunks        INTEGER NOT NULL,
+                status        TEXT NOT NULL,
+                tags          TEXT NOT NULL,
+                ingested_at   INTEGER NOT NULL,
+                PRIMARY KEY (set_name, id)
+            );
+            INSERT INTO documents_v2
+                (set_name, id, name, original_path, bytes, pages, chunks, status, tags, ingested_at)
+            SELECT set_name, id, name, original_path, bytes, pages, chunks, status, tags,
+                   CASE typeof(ingested_at) WHEN 'integer' THEN ingested_at ELSE qwenrag_iso_to_unix_ms(ingested_at) END
+            FROM documents;
+            DROP TABLE documents;
+            ALTER TABLE documents_v2 RENAME TO documents;
+            CREATE INDEX documents_by_name ON documents (set_name, name);
+            """;
         command.ExecuteNonQuery();
     }
 
@@ -203,7 +235,7 @@ public sealed class DocumentCatalog
                 reader.GetInt32(6),
                 Enum.Parse<DocumentStatus>(reader.GetString(7)),
                 JsonSerializer.Deserialize<string[]>(reader.GetString(8)) ?? [],
-                DateTimeOffset.Parse(reader.GetString(9), CultureInfo.InvariantCulture)));
+                SqliteDatabase.ReadTimestamp(reader.GetInt64(9))));
         }
 
         return entries;

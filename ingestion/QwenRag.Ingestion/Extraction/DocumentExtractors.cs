@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace QwenRag.Ingestion.Extraction;
 
 /// <summary>Picks the extractor for a file by its extension (case-insensitive), else by its content type.</summary>
@@ -71,19 +73,26 @@ public sealed class DocumentExtractors
         limits ??= ExtractionLimits.Default;
         using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         budget.CancelAfter(limits.TimeBudget);
+        var started = Stopwatch.GetTimestamp();
+        ExtractedDocument document;
         try
         {
-            return extractor.Extract(content, fileName, limits, budget.Token);
+            document = extractor.Extract(content, fileName, limits, budget.Token);
         }
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested && budget.IsCancellationRequested)
         {
             // The budget ran out, not the caller's patience: the document is at fault, and retrying would not help.
-            throw new DocumentRejectedException(
-                fileName,
-                DocumentRejectionReason.TimedOut,
-                $"extracting the text took longer than the time budget of {limits.TimeBudget.TotalSeconds:0.###} s "
-                    + $"({ExtractionLimits.SettingName(nameof(ExtractionLimits.TimeBudget))})",
-                ex);
+            throw OverTimeBudget(fileName, limits, ex);
         }
+
+        // The timer that cancels can fire late on a starved thread pool; the clock cannot.
+        return Stopwatch.GetElapsedTime(started) <= limits.TimeBudget ? document : throw OverTimeBudget(fileName, limits, null);
     }
+
+    private static DocumentRejectedException OverTimeBudget(string fileName, ExtractionLimits limits, Exception? cause) => new(
+        fileName,
+        DocumentRejectionReason.TimedOut,
+        $"extracting the text took longer than the time budget of {limits.TimeBudget.TotalSeconds:0.###} s "
+            + $"({ExtractionLimits.SettingName(nameof(ExtractionLimits.TimeBudget))})",
+        cause);
 }

@@ -17,4 +17,14 @@ public sealed record IngestionJob(
     string? DocumentId,
     int Attempts,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt)
+{
+    /// <summary>
+    /// Attempts that ended in a transient failure (disk full, database locked, store unreachable); while the job is
+    /// queued again, <see cref="Error"/> keeps the last one's message.
+    /// </summary>
+    public int TransientFailures { get; init; }
+
+    /// <summary>When a job queued again after a transient failure may next be claimed; null: at once.</summary>
+    public DateTimeOffset? NextAttemptAt { get; init; }
+}

@@ -8,39 +8,23 @@ using QwenRag.Ingestion.Pipeline;
 namespace QwenRag.Ingestion.Jobs;
 
 /// <summary>
-/// The durable queue of ingestion jobs: rows in the data directory's SQLite database, uploads staged as
-/// <c>uploads/{job id}.upload</c>. A job is only inserted once its upload is on disk, so an accepted job is never
+/// The durable queue of ingestion jobs: rows in the data directory's SQLite database, uploads kept by
+/// <see cref="StagedUploads"/>. A job is only inserted once its upload is on disk, so an accepted job is never
 /// lost. Workers claim jobs with a lease, renew it while they work and give the job back when they finish; a job
-/// whose worker vanished is found by <see cref="RecoverAbandoned"/> and queued again. Several processes may share
-/// one queue: every change is one SQLite statement or transaction.
+/// whose worker vanished is found by <see cref="RecoverAbandoned"/> and queued again; a job that failed for a
+/// passing reason is <see cref="Requeue">queued again</see> for later. Several processes may share one queue:
+/// every change is one SQLite statement or transaction.
 /// </summary>
 public sealed class IngestionJobQueue
 {
-    public const string UploadsFolder = "uploads";
+    public const string SchemaComponent = "jobs";
 
-    private const string StagedExtension = ".upload";
     private const string Columns =
-        "id, set_name, document_name, content_type, tags, status, progress, error, document_id, attempts, created_at, updated_at";
+        "id, set_name, document_name, content_type, tags, status, progress, error, document_id, attempts, created_at, updated_at, transient_failures, not_before";
 
-    private readonly string _connectionString;
-    private readonly string _uploads;
-
-    public IngestionJobQueue(DataDirectory data)
-    {
-        ArgumentNullException.ThrowIfNull(data);
-        data.EnsureCreated();
-        _uploads = Path.Combine(data.Root, UploadsFolder);
-        Directory.CreateDirectory(_uploads);
-        _connectionString = new SqliteConnectionStringBuilder
-        {
-            DataSource = data.DatabasePath,
-            Pooling = true,
-            DefaultTimeout = 30,
-        }.ToString();
-        using var connection = Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = """
-            PRAGMA journal_mode = WAL;
+    private static readonly SqliteMigration[] Migrations =
+    [
+        SqliteMigration.Sql(1, "ingestion_jobs", """
             CREATE TABLE IF NOT EXISTS ingestion_jobs (
                 id               TEXT PRIMARY KEY,
                 set_name         TEXT NOT NULL,
@@ -59,9 +43,32 @@ public sealed class IngestionJobQueue
             );
             CREATE INDEX IF NOT EXISTS ingestion_jobs_by_status ON ingestion_jobs (status, created_at);
             CREATE INDEX IF NOT EXISTS ingestion_jobs_by_set ON ingestion_jobs (set_name, created_at);
-            """;
-        command.ExecuteNonQuery();
+            """),
+        SqliteMigration.Sql(2, "transient failures and the time of the next attempt", """
+            ALTER TABLE ingestion_jobs ADD COLUMN transient_failures INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE ingestion_jobs ADD COLUMN not_before INTEGER;
+            """),
+    ];
+
+    private readonly SqliteDatabase _database;
+
+    public IngestionJobQueue(DataDirectory data)
+        : this(data, new StagedUploads(data ?? throw new ArgumentNullException(nameof(data))))
+    {
     }
+
+    public IngestionJobQueue(DataDirectory data, StagedUploads uploads)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(uploads);
+        data.EnsureCreated();
+        Uploads = uploads;
+        _database = data.Database;
+        _database.Migrate(SchemaComponent, Migrations);
+    }
+
+    /// <summary>Where the jobs' uploads wait for a worker.</summary>
+    public StagedUploads Uploads { get; }
 
     /// <summary>Raised after a job was queued (or re-queued by <see cref="Retry"/>) in this process, to wake its workers.</summary>
     public event Action? Enqueued;
@@ -71,6 +78,7 @@ public sealed class IngestionJobQueue
     /// disk, then records the job as <see cref="JobStatus.Queued"/>.
     /// </summary>
     /// <exception cref="DocumentRejectedException">The upload is larger than <paramref name="maxBytes"/>; nothing is kept.</exception>
+    /// <exception cref="StorageFullException">The disk is full; nothing is kept.</exception>
     /// <exception cref="ArgumentException">The set name is invalid.</exception>
     public async Task<IngestionJob> EnqueueAsync(
         string set,
@@ -79,44 +87,81 @@ public sealed class IngestionJobQueue
         string? contentType,
         IReadOnlyList<string> tags,
         long maxBytes,
+        CancellationToken cancellationToken = default) =>
+        (await EnqueueAsync(set, [new UploadToQueue(documentName, content, contentType)], tags, maxBytes, cancellationToken))[0];
+
+    /// <summary>
+    /// Queues the files of one upload all or nothing: every file is staged and flushed first, then all the jobs are
+    /// recorded in one transaction. On any failure every staged file is deleted and no job is recorded.
+    /// </summary>
+    /// <exception cref="DocumentRejectedException">An upload is larger than <paramref name="maxBytes"/>; nothing is kept.</exception>
+    /// <exception cref="StorageFullException">The disk is full; nothing is kept.</exception>
+    /// <exception cref="ArgumentException">The set name is invalid, or there is no file.</exception>
+    public async Task<IReadOnlyList<IngestionJob>> EnqueueAsync(
+        string set,
+        IReadOnlyList<UploadToQueue> files,
+        IReadOnlyList<string> tags,
+        long maxBytes,
         CancellationToken cancellationToken = default)
     {
         SetName.Validate(set);
-        ArgumentNullException.ThrowIfNull(content);
+        ArgumentNullException.ThrowIfNull(files);
+        ArgumentOutOfRangeException.ThrowIfZero(files.Count, nameof(files));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBytes);
-        var name = DocumentNames.Clean(documentName);
-        var id = Guid.NewGuid().ToString("N");
-        var path = StagedFilePath(id);
-        var now = DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
-        var job = new IngestionJob(
-            id, set, name, string.IsNullOrWhiteSpace(contentType) ? null : contentType.Trim(), [.. tags ?? []],
-            JobStatus.Queued, 0, null, null, 0, now, now);
+        var now = SqliteDatabase.Now();
+        var jobs = new List<IngestionJob>(files.Count);
         try
         {
-            await StageAsync(content, path, name, maxBytes, cancellationToken);
+            foreach (var file in files)
+            {
+                ArgumentNullException.ThrowIfNull(file.Content, nameof(files));
+                var name = DocumentNames.Clean(file.DocumentName);
+                var contentType = string.IsNullOrWhiteSpace(file.ContentType) ? null : file.ContentType.Trim();
+                var job = new IngestionJob(
+                    Guid.NewGuid().ToString("N"), set, name, contentType, [.. tags ?? []], JobStatus.Queued, 0, null, null, 0, now, now);
+                jobs.Add(job);
+                await Uploads.StageAsync(job.Id, name, file.Content, maxBytes, cancellationToken);
+            }
+
             using var connection = Open();
-            using var command = connection.CreateCommand();
-            command.CommandText = """
-                INSERT INTO ingestion_jobs
-                    (id, set_name, document_name, content_type, tags, status, progress, attempts, created_at, updated_at)
-                VALUES ($id, $set, $name, $type, $tags, 'Queued', 0, 0, $now, $now)
-                """;
-            command.Parameters.AddWithValue("$id", id);
-            command.Parameters.AddWithValue("$set", set);
-            command.Parameters.AddWithValue("$name", name);
-            command.Parameters.AddWithValue("$type", (object?)job.ContentType ?? DBNull.Value);
-            command.Parameters.AddWithValue("$tags", JsonSerializer.Serialize(job.Tags));
-            command.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
-            command.ExecuteNonQuery();
+            using var transaction = connection.BeginTransaction();
+            foreach (var job in jobs)
+            {
+                using var command = connection.CreateCommand();
+                command.Transaction = transaction;
+                command.CommandText = """
+                    INSERT INTO ingestion_jobs
+                        (id, set_name, document_name, content_type, tags, status, progress, attempts, created_at, updated_at)
+                    VALUES ($id, $set, $name, $type, $tags, 'Queued', 0, 0, $now, $now)
+                    """;
+                command.Parameters.AddWithValue("$id", job.Id);
+                command.Parameters.AddWithValue("$set", set);
+                command.Parameters.AddWithValue("$name", job.DocumentName);
+                command.Parameters.AddWithValue("$type", (object?)job.ContentType ?? DBNull.Value);
+                command.Parameters.AddWithValue("$tags", JsonSerializer.Serialize(job.Tags));
+                command.Parameters.AddWithValue("$now", SqliteDatabase.Timestamp(now));
+                command.ExecuteNonQuery();
+            }
+
+            transaction.Commit();
         }
-        catch
+        catch (Exception ex)
         {
-            TryDelete(path);
+            foreach (var job in jobs)
+            {
+                Uploads.Delete(job.Id);
+            }
+
+            if (StorageFailures.AsStorageFull(ex) is { } full && !ReferenceEquals(full, ex))
+            {
+                throw full;
+            }
+
             throw;
         }
 
         Enqueued?.Invoke();
-        return job;
+        return jobs;
     }
 
     public IngestionJob? Find(string id)
@@ -161,10 +206,11 @@ public sealed class IngestionJobQueue
     /// <summary>
     /// Puts a failed job back in the queue, its error cleared and its attempts kept. False when the job is not
     /// <see cref="JobStatus.Failed"/>, or its staged upload is gone (see <see cref="PruneStagedUploads"/>).
+    /// Its transient failures start counting again.
     /// </summary>
     public bool Retry(string id)
     {
-        if (!IsJobId(id) || !File.Exists(StagedFilePath(id)))
+        if (!Uploads.Exists(id))
         {
             return false;
         }
@@ -173,11 +219,12 @@ public sealed class IngestionJobQueue
         using var command = connection.CreateCommand();
         command.CommandText = """
             UPDATE ingestion_jobs
-            SET status = 'Queued', progress = 0, error = NULL, document_id = NULL, updated_at = $now
+            SET status = 'Queued', progress = 0, error = NULL, document_id = NULL,
+                transient_failures = 0, not_before = NULL, updated_at = $now
             WHERE id = $id AND status = 'Failed'
             """;
         command.Parameters.AddWithValue("$id", id);
-        command.Parameters.AddWithValue("$now", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        command.Parameters.AddWithValue("$now", SqliteDatabase.Timestamp(DateTimeOffset.UtcNow));
         if (command.ExecuteNonQuery() != 1)
         {
             return false;
@@ -188,8 +235,9 @@ public sealed class IngestionJobQueue
     }
 
     /// <summary>
-    /// Atomically takes the oldest queued job: it becomes <see cref="JobStatus.Running"/>, owned by
-    /// <paramref name="worker"/> until <paramref name="lease"/> from now, with one more attempt. Null when none is queued.
+    /// Atomically takes the oldest queued job that is due (its <see cref="IngestionJob.NextAttemptAt"/>, if any, has
+    /// come): it becomes <see cref="JobStatus.Running"/>, owned by <paramref name="worker"/> until
+    /// <paramref name="lease"/> from now, with one more attempt. Null when none is due.
     /// </summary>
     public IngestionJob? TryClaim(string worker, TimeSpan lease)
     {
@@ -203,12 +251,15 @@ public sealed class IngestionJobQueue
             UPDATE ingestion_jobs
             SET status = 'Running', progress = 0, attempts = attempts + 1,
                 lease_owner = $worker, lease_expires_at = $expires, updated_at = $now
-            WHERE id = (SELECT id FROM ingestion_jobs WHERE status = 'Queued' ORDER BY created_at, rowid LIMIT 1)
+            WHERE id = (
+                SELECT id FROM ingestion_jobs
+                WHERE status = 'Queued' AND (not_before IS NULL OR not_before <= $now)
+                ORDER BY created_at, rowid LIMIT 1)
             RETURNING {Columns}
             """;
         command.Parameters.AddWithValue("$worker", worker);
-        command.Parameters.AddWithValue("$expires", (now + lease).ToUnixTimeMilliseconds());
-        command.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+        command.Parameters.AddWithValue("$expires", SqliteDatabase.Timestamp(now + lease));
+        command.Parameters.AddWithValue("$now", SqliteDatabase.Timestamp(now));
         var job = ReadJobs(command).FirstOrDefault();
         transaction.Commit();
         return job;
@@ -225,9 +276,9 @@ public sealed class IngestionJobQueue
             id,
             worker,
             "lease_expires_at = $expires, progress = COALESCE($progress, progress), updated_at = $now",
-            ("$expires", (now + lease).ToUnixTimeMilliseconds()),
+            ("$expires", SqliteDatabase.Timestamp(now + lease)),
             ("$progress", progress is { } p ? Math.Clamp(p, 0, 1) : DBNull.Value),
-            ("$now", now.ToUnixTimeMilliseconds()));
+            ("$now", SqliteDatabase.Timestamp(now)));
     }
 
     /// <summary>Marks a job the worker holds as succeeded and deletes its staged upload.</summary>
@@ -242,10 +293,10 @@ public sealed class IngestionJobQueue
             lease_owner = NULL, lease_expires_at = NULL, updated_at = $now
             """,
             ("$document", documentId),
-            ("$now", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
+            ("$now", SqliteDatabase.Timestamp(DateTimeOffset.UtcNow)));
         if (completed)
         {
-            TryDelete(StagedFilePath(id));
+            Uploads.Delete(id);
         }
 
         return completed;
@@ -260,24 +311,55 @@ public sealed class IngestionJobQueue
             worker,
             "status = 'Failed', error = $error, lease_owner = NULL, lease_expires_at = NULL, updated_at = $now",
             ("$error", error),
-            ("$now", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
+            ("$now", SqliteDatabase.Timestamp(DateTimeOffset.UtcNow)));
+    }
+
+    /// <summary>
+    /// Gives a job the worker holds back to the queue after a transient failure: it stays
+    /// <see cref="JobStatus.Queued"/> with <paramref name="error"/> visible and one more transient failure counted,
+    /// and is not claimed again before <paramref name="notBefore"/>. Its staged upload is kept.
+    /// </summary>
+    public bool Requeue(string id, string worker, string error, DateTimeOffset notBefore)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(error);
+        return UpdateOwned(
+            id,
+            worker,
+            """
+            status = 'Queued', progress = 0, error = $error, transient_failures = transient_failures + 1,
+            not_before = $notBefore, lease_owner = NULL, lease_expires_at = NULL, updated_at = $now
+            """,
+            ("$error", error),
+            ("$notBefore", SqliteDatabase.Timestamp(notBefore)),
+            ("$now", SqliteDatabase.Timestamp(DateTimeOffset.UtcNow)));
+    }
+
+    /// <summary>When the next queued job becomes due (now or in the past when one is due already); null when none is queued.</summary>
+    public DateTimeOffset? NextDue()
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT MIN(COALESCE(not_before, 0)) FROM ingestion_jobs WHERE status = 'Queued'";
+        return command.ExecuteScalar() is long due ? SqliteDatabase.ReadTimestamp(due) : null;
     }
 
     /// <summary>
     /// Queues again every running job whose lease has expired or whose owner <paramref name="isOwnerGone"/> says is
-    /// gone. A job already started <paramref name="maxAttempts"/> times fails instead, so that a document that
-    /// kills its worker cannot do so forever. Returns the jobs changed, as they are now.
+    /// gone. A job whose worker vanished <paramref name="maxAttempts"/> times (starts that did not end in a
+    /// transient failure) fails instead, so that a document that kills its worker cannot do so forever. Returns the jobs changed, as they are now.
     /// </summary>
     public IReadOnlyList<IngestionJob> RecoverAbandoned(Func<string, bool>? isOwnerGone = null, int maxAttempts = int.MaxValue)
     {
-        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var now = SqliteDatabase.Timestamp(DateTimeOffset.UtcNow);
         using var connection = Open();
         using var transaction = connection.BeginTransaction();
         var abandoned = new List<(string Id, string? Owner, int Attempts)>();
         using (var select = connection.CreateCommand())
         {
             select.Transaction = transaction;
-            select.CommandText = "SELECT id, lease_owner, lease_expires_at, attempts FROM ingestion_jobs WHERE status = 'Running'";
+            select.CommandText = """
+                SELECT id, lease_owner, lease_expires_at, attempts - transient_failures FROM ingestion_jobs WHERE status = 'Running'
+                """;
             using var reader = select.ExecuteReader();
             while (reader.Read())
             {
@@ -296,7 +378,7 @@ public sealed class IngestionJobQueue
             update.Transaction = transaction;
             update.CommandText = """
                 UPDATE ingestion_jobs
-                SET status = $status, error = $error, lease_owner = NULL, lease_expires_at = NULL, updated_at = $now
+                SET status = $status, error = COALESCE($error, error), lease_owner = NULL, lease_expires_at = NULL, updated_at = $now
                 WHERE id = $id AND status = 'Running' AND lease_owner IS $owner
                 """;
             var giveUp = attempts >= maxAttempts;
@@ -315,13 +397,12 @@ public sealed class IngestionJobQueue
     }
 
     /// <summary>
-    /// Deletes staged uploads nothing will read again: those of jobs that failed longer than
-    /// <paramref name="failedRetention"/> ago (they can no longer be retried), and files older than
-    /// <paramref name="orphanAge"/> with no job (a process that died between staging and queueing). Returns how many.
+    /// Deletes staged uploads nothing will read again (see <see cref="StagedUploads.Prune"/>): of succeeded jobs, of
+    /// jobs failed longer than <paramref name="failedRetention"/> ago, and orphans older than <paramref name="orphanAge"/>.
     /// </summary>
     public int PruneStagedUploads(TimeSpan failedRetention, TimeSpan orphanAge)
     {
-        var jobs = new Dictionary<string, (JobStatus Status, long UpdatedAt)>(StringComparer.Ordinal);
+        var jobs = new Dictionary<string, (JobStatus Status, DateTimeOffset UpdatedAt)>(StringComparer.Ordinal);
         using (var connection = Open())
         using (var command = connection.CreateCommand())
         {
@@ -329,71 +410,18 @@ public sealed class IngestionJobQueue
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {
-                jobs[reader.GetString(0)] = (Enum.Parse<JobStatus>(reader.GetString(1)), reader.GetInt64(2));
+                jobs[reader.GetString(0)] = (Enum.Parse<JobStatus>(reader.GetString(1)), SqliteDatabase.ReadTimestamp(reader.GetInt64(2)));
             }
         }
 
-        var now = DateTimeOffset.UtcNow;
-        var deleted = 0;
-        foreach (var path in Directory.EnumerateFiles(_uploads, "*" + StagedExtension))
-        {
-            var id = Path.GetFileNameWithoutExtension(path);
-            var prune = jobs.TryGetValue(id, out var job)
-                ? job.Status == JobStatus.Succeeded
-                    || (job.Status == JobStatus.Failed && DateTimeOffset.FromUnixTimeMilliseconds(job.UpdatedAt) < now - failedRetention)
-                : IsJobId(id) && File.GetLastWriteTimeUtc(path) < (now - orphanAge).UtcDateTime;
-            if (prune && TryDelete(path))
-            {
-                deleted++;
-            }
-        }
-
-        return deleted;
+        return Uploads.Prune(jobs, failedRetention, orphanAge);
     }
 
-    /// <summary>Where a job's upload is staged: named by the job id alone.</summary>
+    /// <summary>Where a job's upload is staged (see <see cref="StagedUploads.PathFor"/>).</summary>
     /// <exception cref="ArgumentException"><paramref name="id"/> is not a job id.</exception>
-    public string StagedFilePath(string id) => IsJobId(id)
-        ? Path.Combine(_uploads, id + StagedExtension)
-        : throw new ArgumentException($"'{id}' is not a job id.", nameof(id));
+    public string StagedFilePath(string id) => Uploads.PathFor(id);
 
-    /// <summary>Job ids are 32 lower-case hex digits; anything else is refused before it nears a path or a query.</summary>
-    private static bool IsJobId(string? id) =>
-        id is { Length: 32 } && id.All(char.IsAsciiHexDigitLower);
-
-    private static async Task StageAsync(Stream content, string path, string name, long maxBytes, CancellationToken cancellationToken)
-    {
-        if (content.CanSeek && content.Length - content.Position > maxBytes)
-        {
-            throw TooLarge(name, maxBytes);
-        }
-
-        await using var file = new FileStream(
-            path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
-        var buffer = new byte[1 << 16];
-        long total = 0;
-        int read;
-        while ((read = await content.ReadAsync(buffer, cancellationToken)) > 0)
-        {
-            total += read;
-            if (total > maxBytes)
-            {
-                throw TooLarge(name, maxBytes);
-            }
-
-            await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
-        }
-
-        await file.FlushAsync(cancellationToken);
-        file.Flush(flushToDisk: true);
-    }
-
-    private static DocumentRejectedException TooLarge(string name, long maxBytes) => new(
-        name,
-        DocumentRejectionReason.TooLarge,
-        maxBytes >= 1024 * 1024
-            ? $"the file is larger than the limit of {maxBytes / (1024 * 1024)} MB"
-            : $"the file is larger than the limit of {maxBytes} bytes");
+    private static bool IsJobId(string? id) => StagedUploads.IsJobId(id);
 
     private bool UpdateOwned(string id, string worker, string assignments, params (string Name, object Value)[] parameters)
     {
@@ -435,38 +463,17 @@ public sealed class IngestionJobQueue
                 reader.IsDBNull(7) ? null : reader.GetString(7),
                 reader.IsDBNull(8) ? null : reader.GetString(8),
                 reader.GetInt32(9),
-                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(10)),
-                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(11))));
+                SqliteDatabase.ReadTimestamp(reader.GetInt64(10)),
+                SqliteDatabase.ReadTimestamp(reader.GetInt64(11)))
+            {
+                TransientFailures = reader.GetInt32(12),
+                NextAttemptAt = reader.IsDBNull(13) ? null : SqliteDatabase.ReadTimestamp(reader.GetInt64(13)),
+            });
         }
 
         return jobs;
     }
 
-    private static bool TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-            return true;
-        }
-        catch (IOException)
-        {
-            return false;
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return false;
-        }
-    }
-
-    private SqliteConnection Open()
-    {
-        var connection = new SqliteConnection(_connectionString);
-        connection.Open();
-        using var command = connection.CreateCommand();
-        // FULL: a job that was answered with 202 survives a power cut, not only a process crash.
-        command.CommandText = "PRAGMA busy_timeout = 30000; PRAGMA synchronous = FULL;";
-        command.ExecuteNonQuery();
-        return connection;
-    }
+    // FULL (the database's setting): a job that was answered with 202 survives a power cut, not only a process crash.
+    private SqliteConnection Open() => _database.Open();
 }

@@ -98,48 +98,75 @@ public sealed partial class DocumentIngestor
         }
         catch (DocumentRejectedException ex)
         {
-            return Failed(name, ex.Message);
+            return Failed(name, ex.Message, ex);
         }
 
         var id = ChunkIds.DocumentIdFor(bytes);
         await _writer.WaitAsync(cancellationToken);
         try
         {
-            var existing = _catalog.Find(set, id);
-            if (existing is { Status: DocumentStatus.Ready })
-            {
-                return new IngestionOutcome(name, IngestionStatus.Unchanged, id, existing.Pages, existing.Chunks);
-            }
-
-            progress?.Report(new IngestionProgress(name, "extracting", 0));
-            ExtractedDocument document;
-            try
-            {
-                document = _extractors.Extract(
-                    new MemoryStream(bytes, writable: false), name, contentType, _options.Extraction, cancellationToken);
-            }
-            catch (DocumentRejectedException ex)
-            {
-                return Failed(name, ex.Message);
-            }
-
-            var originalPath = await KeepOriginalAsync(id, extractor.Extensions.First(), bytes, cancellationToken);
-            var entry = new DocumentEntry(
-                set, id, name, originalPath, bytes.Length, PageCount(document), 0, DocumentStatus.Indexing,
-                tags ?? [], DateTimeOffset.UtcNow);
-            var outcome = await IndexAsync(entry, document, progress, cancellationToken);
-            if (!outcome.Succeeded)
-            {
-                return outcome;
-            }
-
-            var replaced = await RemoveOlderVersionsAsync(set, name, id, cancellationToken);
-            return replaced ? outcome with { Status = IngestionStatus.Replaced } : outcome;
+            return await IngestLockedAsync(set, name, id, bytes, extractor, contentType, tags, progress, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A failure outside indexing proper (keeping the original, the catalog): reported, not thrown, so that a
+            // batch goes on with the next file and the caller can tell a full disk from a bad document.
+            LogStepFailed(ex, set, name);
+            return Failed(name, FailureMessage(name, ex), ex);
         }
         finally
         {
             _writer.Release();
         }
+    }
+
+    private async Task<IngestionOutcome> IngestLockedAsync(
+        string set,
+        string name,
+        string id,
+        byte[] bytes,
+        IDocumentExtractor extractor,
+        string? contentType,
+        IReadOnlyList<string>? tags,
+        IProgress<IngestionProgress>? progress,
+        CancellationToken cancellationToken)
+    {
+        var existing = _catalog.Find(set, id);
+        if (existing is { Status: DocumentStatus.Ready })
+        {
+            return new IngestionOutcome(name, IngestionStatus.Unchanged, id, existing.Pages, existing.Chunks);
+        }
+
+        progress?.Report(new IngestionProgress(name, "extracting", 0));
+        ExtractedDocument document;
+        try
+        {
+            document = _extractors.Extract(
+                new MemoryStream(bytes, writable: false), name, contentType, _options.Extraction, cancellationToken);
+        }
+        catch (DocumentRejectedException ex)
+        {
+            return Failed(name, ex.Message, ex);
+        }
+        catch (IOException ex)
+        {
+            // The bytes are in memory: a read error here is the file's own (a truncated archive), never the disk's.
+            var corrupt = new DocumentRejectedException(name, DocumentRejectionReason.Corrupt, $"the file is damaged: {ex.Message}", ex);
+            return Failed(name, corrupt.Message, corrupt);
+        }
+
+        var originalPath = await KeepOriginalAsync(id, extractor.Extensions.First(), bytes, cancellationToken);
+        var entry = new DocumentEntry(
+            set, id, name, originalPath, bytes.Length, PageCount(document), 0, DocumentStatus.Indexing,
+            tags ?? [], DateTimeOffset.UtcNow);
+        var outcome = await IndexAsync(entry, document, progress, cancellationToken);
+        if (!outcome.Succeeded)
+        {
+            return outcome;
+        }
+
+        var replaced = await RemoveOlderVersionsAsync(set, name, id, cancellationToken);
+        return replaced ? outcome with { Status = IngestionStatus.Replaced } : outcome;
     }
 
     /// <summary>Redoes every document whose indexing was interrupted (crash, kill, cancellation).</summary>
@@ -224,10 +251,16 @@ public sealed partial class DocumentIngestor
                 await using var original = File.OpenRead(entry.OriginalPath);
                 document = _extractors.Extract(original, entry.Name, limits: _options.Extraction, cancellationToken: cancellationToken);
             }
-            catch (Exception ex) when (ex is IOException or DocumentRejectedException)
+            catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException or DocumentRejectedException)
             {
+                // The original is gone or no longer accepted: the document cannot come back, so it goes.
                 await RemoveAsync(entry, cancellationToken);
-                return Failed(entry.Name, $"{entry.Name}: cannot be re-indexed from its original: {ex.Message}");
+                return Failed(entry.Name, $"{entry.Name}: cannot be re-indexed from its original: {ex.Message}", ex);
+            }
+            catch (IOException ex)
+            {
+                // Could pass (a busy or failing disk): the entry stays as it is, for the next resume.
+                return Failed(entry.Name, FailureMessage(entry.Name, ex), ex);
             }
 
             return await IndexAsync(entry with { Status = DocumentStatus.Indexing }, document, progress, cancellationToken);
@@ -246,7 +279,9 @@ public sealed partial class DocumentIngestor
         if (chunks.Count == 0)
         {
             DeleteOriginalIfUnused(entry.OriginalPath);
-            return Failed(entry.Name, $"{entry.Name}: no text could be extracted (an image-only document needs OCR first).");
+            var noText = new DocumentRejectedException(
+                entry.Name, DocumentRejectionReason.NoText, "no text could be extracted (an image-only document needs OCR first).");
+            return Failed(entry.Name, noText.Message, noText);
         }
 
         _catalog.BeginIndexing(entry);
@@ -283,9 +318,12 @@ public sealed partial class DocumentIngestor
         }
         catch (Exception ex)
         {
+            // The step reports; its caller decides (a worker retries a full disk later, fails a bug at once).
+            // Half-written chunks are removed when possible; when even that fails (the disk is still full) the
+            // document stays marked Indexing, so a retry or a resume redoes it over the same chunk ids.
             LogIndexingFailed(ex, entry.Set, entry.Name);
-            await RemoveAsync(entry, CancellationToken.None);
-            return Failed(entry.Name, $"{entry.Name}: indexing failed: {ex.Message}");
+            await TryRemoveAsync(entry);
+            return Failed(entry.Name, FailureMessage(entry.Name, ex), ex);
         }
     }
 
@@ -309,6 +347,24 @@ public sealed partial class DocumentIngestor
         DeleteOriginalIfUnused(entry.OriginalPath);
     }
 
+    private async Task TryRemoveAsync(DocumentEntry entry)
+    {
+        try
+        {
+            await RemoveAsync(entry, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogCleanupFailed(ex, entry.Set, entry.Name);
+        }
+    }
+
+    /// <summary>The error a person reads: a full disk says so plainly, whatever layer noticed it.</summary>
+    private static string FailureMessage(string name, Exception exception) =>
+        StorageFailures.IsDiskFull(exception)
+            ? $"{name}: indexing failed: {StorageFullException.DefaultMessage}"
+            : $"{name}: indexing failed: {exception.Message}";
+
     private async Task<string> KeepOriginalAsync(string id, string extension, byte[] bytes, CancellationToken cancellationToken)
     {
         // Content-addressed: the user's file name never becomes a path; the extension is the extractor's own.
@@ -321,8 +377,18 @@ public sealed partial class DocumentIngestor
 
         Directory.CreateDirectory(directory);
         var temporary = path + ".partial";
-        await File.WriteAllBytesAsync(temporary, bytes, cancellationToken);
-        File.Move(temporary, path, overwrite: true);
+        try
+        {
+            await File.WriteAllBytesAsync(temporary, bytes, cancellationToken);
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch
+        {
+            // A full disk must not leave a partial copy taking up what little space is left.
+            File.Delete(temporary);
+            throw;
+        }
+
         return path;
     }
 
@@ -363,10 +429,14 @@ public sealed partial class DocumentIngestor
     private static int PageCount(ExtractedDocument document) =>
         document.Sections.Count == 0 ? 0 : document.Sections.Max(section => section.Page);
 
-    private IngestionOutcome Failed(string name, string error)
+    private IngestionOutcome Failed(string name, string error, Exception? cause = null)
     {
-        LogRejected(name, error);
-        return new IngestionOutcome(name, IngestionStatus.Failed, Error: error);
+        if (cause is null or DocumentRejectedException)
+        {
+            LogRejected(name, error);
+        }
+
+        return new IngestionOutcome(name, IngestionStatus.Failed, Error: error, Cause: cause);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Ingested {Set}/{Name}: {Pages} pages, {Chunks} chunks")]
@@ -375,8 +445,14 @@ public sealed partial class DocumentIngestor
     [LoggerMessage(Level = LogLevel.Information, Message = "Rejected {Name}: {Reason}")]
     private partial void LogRejected(string name, string reason);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Indexing {Set}/{Name} failed; its chunks were removed")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Indexing {Set}/{Name} failed; removing its chunks")]
     private partial void LogIndexingFailed(Exception exception, string set, string name);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Ingesting {Set}/{Name} failed")]
+    private partial void LogStepFailed(Exception exception, string set, string name);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Removing the partly indexed {Set}/{Name} failed; it stays marked for a redo")]
+    private partial void LogCleanupFailed(Exception exception, string set, string name);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Resuming interrupted indexing of {Set}/{Name}")]
     private partial void LogResuming(string set, string name);

@@ -20,7 +20,7 @@ public sealed class SqliteKeywordIndex : IKeywordIndex, IDisposable
     /// </summary>
     public const string Tokenizer = "porter unicode61 remove_diacritics 2";
 
-    private const int BusyTimeoutMilliseconds = 10_000;
+    public const string SchemaComponent = "keywords";
 
     private static readonly string[] Schema =
     [
@@ -60,40 +60,38 @@ public sealed class SqliteKeywordIndex : IKeywordIndex, IDisposable
         """,
     ];
 
-    private readonly string _connectionString;
+    // Version 1 is the schema as it was before versions were recorded: IF NOT EXISTS keeps it a no-op there.
+    private static readonly SqliteMigration[] Migrations =
+    [
+        new(1, "keyword_chunks and keyword_fts", (connection, transaction) =>
+        {
+            foreach (var statement in Schema)
+            {
+                Execute(connection, statement, transaction);
+            }
+        }),
+    ];
+
+    private readonly SqliteDatabase _database;
     private bool _disposed;
 
     public SqliteKeywordIndex(DataDirectory dataDirectory)
-        : this(dataDirectory?.DatabasePath ?? throw new ArgumentNullException(nameof(dataDirectory)))
+        : this(dataDirectory?.Database ?? throw new ArgumentNullException(nameof(dataDirectory)))
     {
     }
 
     /// <summary>Opens (creating when missing) the keyword tables in the SQLite database at <paramref name="databasePath"/>.</summary>
     public SqliteKeywordIndex(string databasePath)
+        : this(new SqliteDatabase(databasePath))
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(databasePath);
-        var directory = Path.GetDirectoryName(Path.GetFullPath(databasePath));
-        if (!string.IsNullOrEmpty(directory))
-        {
-            Directory.CreateDirectory(directory);
-        }
+    }
 
-        _connectionString = new SqliteConnectionStringBuilder
-        {
-            DataSource = databasePath,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            Pooling = true,
-        }.ToString();
-
-        using var connection = Open();
-        Execute(connection, "PRAGMA journal_mode = WAL");
-        using var transaction = connection.BeginTransaction();
-        foreach (var statement in Schema)
-        {
-            Execute(connection, statement, transaction);
-        }
-
-        transaction.Commit();
+    /// <summary>Opens (creating when missing) the keyword tables in <paramref name="database"/>.</summary>
+    public SqliteKeywordIndex(SqliteDatabase database)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        _database = database;
+        _database.Migrate(SchemaComponent, Migrations);
     }
 
     public Task UpsertAsync(IReadOnlyList<ChunkRecord> chunks, CancellationToken cancellationToken = default)
@@ -267,25 +265,11 @@ public sealed class SqliteKeywordIndex : IKeywordIndex, IDisposable
         }
 
         _disposed = true;
-        using var connection = new SqliteConnection(_connectionString);
+        using var connection = new SqliteConnection(_database.ConnectionString);
         SqliteConnection.ClearPool(connection);
     }
 
-    private SqliteConnection Open()
-    {
-        var connection = new SqliteConnection(_connectionString);
-        try
-        {
-            connection.Open();
-            Execute(connection, $"PRAGMA busy_timeout = {BusyTimeoutMilliseconds}");
-            return connection;
-        }
-        catch
-        {
-            connection.Dispose();
-            throw;
-        }
-    }
+    private SqliteConnection Open() => _database.Open();
 
     private static void Execute(SqliteConnection connection, string sql, SqliteTransaction? transaction = null)
     {

@@ -16,17 +16,11 @@ internal sealed class VectorDatabase : IDisposable
 {
     private const string Columns = "id, chunk_id, set_name, document_id, document_name, chunk_index, page_start, page_end, text, tags";
 
-    private readonly string _connectionString;
-    private readonly SqliteConnection _writer;
+    public const string SchemaComponent = "vectors";
 
-    public VectorDatabase(string path)
-    {
-        _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true }.ToString();
-        _writer = new SqliteConnection(_connectionString);
-        _writer.Open();
-        Execute(_writer, """
-            PRAGMA journal_mode = WAL;
-            PRAGMA synchronous = NORMAL;
+    private static readonly SqliteMigration[] Migrations =
+    [
+        SqliteMigration.Sql(1, "chunks and sets", """
             CREATE TABLE IF NOT EXISTS chunks (
                 id INTEGER PRIMARY KEY,
                 chunk_id TEXT NOT NULL UNIQUE,
@@ -43,7 +37,23 @@ internal sealed class VectorDatabase : IDisposable
             CREATE TABLE IF NOT EXISTS sets (
                 set_name TEXT PRIMARY KEY,
                 generation INTEGER NOT NULL);
-            """);
+            """),
+    ];
+
+    private readonly SqliteDatabase _database;
+    private readonly SqliteConnection _writer;
+
+    /// <summary>The file's owner is made here (synchronous NORMAL: vectors can be rebuilt from the originals).</summary>
+    public VectorDatabase(string path)
+        : this(new SqliteDatabase(path, SqliteSynchronous.Normal))
+    {
+    }
+
+    public VectorDatabase(SqliteDatabase database)
+    {
+        _database = database;
+        _database.Migrate(SchemaComponent, Migrations);
+        _writer = _database.Open();
     }
 
     /// <summary>Every set with a generation (sets deleted since keep theirs, so a re-created set never repeats one).</summary>
@@ -100,8 +110,7 @@ internal sealed class VectorDatabase : IDisposable
     /// <summary>The set's generation as committed (0: never written). One primary-key lookup on a pooled connection.</summary>
     public long Generation(string set)
     {
-        using var connection = new SqliteConnection(_connectionString);
-        connection.Open();
+        using var connection = _database.Open();
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT generation FROM sets WHERE set_name = $set";
         command.Parameters.AddWithValue("$set", set);
@@ -202,8 +211,7 @@ internal sealed class VectorDatabase : IDisposable
             return chunks;
         }
 
-        using var connection = new SqliteConnection(_connectionString);
-        connection.Open();
+        using var connection = _database.Open();
         using var command = connection.CreateCommand();
         var names = new string[rowIds.Count];
         for (var i = 0; i < rowIds.Count; i++)
@@ -254,12 +262,5 @@ internal sealed class VectorDatabase : IDisposable
         }
 
         return generations;
-    }
-
-    private static void Execute(SqliteConnection connection, string sql)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.ExecuteNonQuery();
     }
 }

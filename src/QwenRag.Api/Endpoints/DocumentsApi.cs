@@ -69,7 +69,7 @@ public static class DocumentsApi
         // Each file is limited on its own while it streams; the request as a whole may carry many.
         http.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize = null;
         await using var upload = await MultipartUpload.ReadAsync(
-            http.Request, Path.Combine(data.Root, "uploads", "incoming"), options.Value, cancellationToken);
+            http.Request, Path.Combine(data.UploadsPath, "incoming"), options.Value, cancellationToken);
         var response = await mediator.Send(new UploadDocuments(set, upload.Files, upload.Tags), cancellationToken);
         return TypedResults.Accepted((string?)null, response);
     }

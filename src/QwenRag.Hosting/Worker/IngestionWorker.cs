@@ -12,6 +12,11 @@ namespace QwenRag.Hosting.Worker;
 /// for jobs queued in this process and by polling for the others. A job is left running when the worker stops
 /// (shutdown, crash, kill): its lease lapses, or its dead owner is recognised, and it is queued again; the ingestor
 /// then redoes the document with the same chunk ids, so no chunk is ever written twice.
+/// The ingestor reports how a document failed and the worker decides (<see cref="IngestionFailureClassifier"/>):
+/// a rejected document or a bug fails the job at once; a passing failure (disk full, database locked, store
+/// unreachable) queues it again after a capped exponential backoff, until
+/// <see cref="IngestionWorkerOptions.MaxTransientAttempts"/>. When even recording the outcome fails (a full disk
+/// refuses the queue's own write) the worker keeps the lease and tries again, so the job is never left running.
 /// </summary>
 public sealed partial class IngestionWorker : BackgroundService
 {
@@ -19,21 +24,32 @@ public sealed partial class IngestionWorker : BackgroundService
     private static readonly TimeSpan OrphanUploadAge = TimeSpan.FromHours(1);
     private static readonly TimeSpan PruneInterval = TimeSpan.FromHours(1);
 
+    // Identical errors (a full disk seen by every poll) are logged once a minute with a count.
+    private static readonly TimeSpan RepeatedErrorInterval = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan FirstRecordRetry = TimeSpan.FromMilliseconds(200);
+
     private readonly IngestionJobQueue _queue;
     private readonly DocumentIngestor _ingestor;
     private readonly IngestionWorkerOptions _options;
     private readonly ILogger<IngestionWorker> _logger;
+    private readonly IngestionFailureClassifier _classifier;
+    private readonly RepeatedErrorFilter _repeatedErrors = new(RepeatedErrorInterval);
     private readonly SemaphoreSlim _wake = new(0, 1);
     private readonly SemaphoreSlim _slots;
 
     public IngestionWorker(
-        IngestionJobQueue queue, DocumentIngestor ingestor, IngestionWorkerOptions options, ILogger<IngestionWorker> logger)
+        IngestionJobQueue queue,
+        DocumentIngestor ingestor,
+        IngestionWorkerOptions options,
+        ILogger<IngestionWorker> logger,
+        IngestionFailureClassifier? classifier = null)
     {
         options.Validate();
         _queue = queue;
         _ingestor = ingestor;
         _options = options;
         _logger = logger;
+        _classifier = classifier ?? IngestionFailureClassifier.Default;
         _slots = new SemaphoreSlim(options.MaxConcurrentJobs, options.MaxConcurrentJobs);
     }
 
@@ -150,35 +166,23 @@ public sealed partial class IngestionWorker : BackgroundService
         var started = Stopwatch.GetTimestamp();
         LogClaimed(job.Id, job.Set, job.DocumentName, job.Attempts);
         using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        var lease = new JobLease(_queue, job.Id, owner, _options.LeaseDuration, cancellation, _logger);
+        var lease = new JobLease(_queue, job.Id, owner, _options.LeaseDuration, cancellation, _logger, _repeatedErrors);
         try
         {
-            IngestionOutcome outcome;
-            try
-            {
-                await using var staged = new FileStream(
-                    _queue.StagedFilePath(job.Id), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
-                outcome = await _ingestor.IngestAsync(
-                    job.Set, job.DocumentName, staged, job.Tags, lease, cancellation.Token, job.ContentType);
-            }
-            catch (FileNotFoundException)
-            {
-                outcome = new IngestionOutcome(
-                    job.DocumentName, IngestionStatus.Failed, Error: $"{job.DocumentName}: the uploaded file is no longer available; upload it again.");
-            }
+            var outcome = await IngestAsync(job, lease, cancellation.Token);
 
-            await lease.DisposeAsync();
-            if (outcome.Succeeded && _queue.Complete(job.Id, owner, outcome.DocumentId!))
-            {
-                LogSucceeded(job.Id, job.Set, job.DocumentName, outcome.Status, outcome.Chunks, Stopwatch.GetElapsedTime(started).TotalSeconds);
-            }
-            else if (!outcome.Succeeded && _queue.Fail(job.Id, owner, outcome.Error ?? $"{job.DocumentName}: ingestion failed"))
-            {
-                LogFailed(job.Id, job.Set, job.DocumentName, outcome.Error);
-            }
-            else
+            // The heartbeat keeps running until the outcome is recorded: if the queue refuses the write (a full
+            // disk), the job stays ours while we try again, instead of lapsing with its error unrecorded.
+            var recorded = outcome.Succeeded
+                ? await RecordAsync(() => _queue.Complete(job.Id, owner, outcome.DocumentId!), cancellation.Token)
+                : await RecordFailureAsync(job, owner, outcome, cancellation.Token);
+            if (!recorded)
             {
                 LogLeaseLostAtEnd(job.Id);
+            }
+            else if (outcome.Succeeded)
+            {
+                LogSucceeded(job.Id, job.Set, job.DocumentName, outcome.Status, outcome.Chunks, Stopwatch.GetElapsedTime(started).TotalSeconds);
             }
         }
         catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
@@ -189,27 +193,89 @@ public sealed partial class IngestionWorker : BackgroundService
                 LogInterrupted(job.Id, job.DocumentName);
             }
         }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            LogJobError(ex, job.Id, job.DocumentName);
-            await lease.DisposeAsync();
-            TryFail(job, owner, $"{job.DocumentName}: ingestion failed: {ex.Message}");
-        }
         finally
         {
             await lease.DisposeAsync();
         }
     }
 
-    private void TryFail(IngestionJob job, string owner, string error)
+    private async Task<IngestionOutcome> IngestAsync(IngestionJob job, JobLease lease, CancellationToken cancellationToken)
     {
         try
         {
-            _queue.Fail(job.Id, owner, error);
+            await using var staged = new FileStream(
+                _queue.Uploads.PathFor(job.Id), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+            return await _ingestor.IngestAsync(
+                job.Set, job.DocumentName, staged, job.Tags, lease, cancellationToken, job.ContentType);
         }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
-            LogQueueError(ex);
+            return new IngestionOutcome(
+                job.DocumentName, IngestionStatus.Failed, Error: $"{job.DocumentName}: the uploaded file is no longer available; upload it again.");
+        }
+        catch (Exception ex) when (ex is not (OperationCanceledException or OutOfMemoryException))
+        {
+            return new IngestionOutcome(
+                job.DocumentName, IngestionStatus.Failed, Error: $"{job.DocumentName}: ingestion failed: {ex.Message}", Cause: ex);
+        }
+    }
+
+    /// <summary>Fails the job, or queues it again for later when the failure may pass. False when the job is no longer ours.</summary>
+    private async Task<bool> RecordFailureAsync(IngestionJob job, string owner, IngestionOutcome outcome, CancellationToken cancellationToken)
+    {
+        var error = outcome.Error ?? $"{job.DocumentName}: ingestion failed";
+        var kind = _classifier.Classify(outcome.Cause);
+        if (kind == IngestionFailureKind.Transient)
+        {
+            var failures = job.TransientFailures + 1;
+            if (failures < _options.MaxTransientAttempts)
+            {
+                var next = DateTimeOffset.UtcNow + RetryBackoff.Delay(failures, _options.RetryDelay, _options.MaxRetryDelay);
+                var requeued = await RecordAsync(() => _queue.Requeue(job.Id, owner, error, next), cancellationToken);
+                if (requeued)
+                {
+                    LogRetrying(job.Id, job.Set, job.DocumentName, failures, _options.MaxTransientAttempts, next, error);
+                }
+
+                return requeued;
+            }
+
+            error = $"{error} (gave up after {failures} attempts that failed this way)";
+        }
+
+        var failed = await RecordAsync(() => _queue.Fail(job.Id, owner, error), cancellationToken);
+        if (failed && kind == IngestionFailureKind.Unexpected)
+        {
+            LogJobError(outcome.Cause!, job.Id, job.DocumentName);
+        }
+        else if (failed)
+        {
+            LogFailed(job.Id, job.Set, job.DocumentName, error);
+        }
+
+        return failed;
+    }
+
+    /// <summary>
+    /// Writes an outcome to the queue, trying again with backoff (up to a third of the lease, the heartbeat's own
+    /// pace) for as long as the write fails; identical errors are logged once a minute. Returns what the write
+    /// returned: false when another worker had taken the job over.
+    /// </summary>
+    private async Task<bool> RecordAsync(Func<bool> record, CancellationToken cancellationToken)
+    {
+        var maximum = _options.LeaseDuration / 3 > FirstRecordRetry ? _options.LeaseDuration / 3 : FirstRecordRetry;
+        for (var retry = 1; ; retry++)
+        {
+            try
+            {
+                return record();
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                LogQueueError(ex);
+            }
+
+            await Task.Delay(RetryBackoff.Delay(retry, FirstRecordRetry, maximum), cancellationToken);
         }
     }
 
@@ -290,7 +356,7 @@ public sealed partial class IngestionWorker : BackgroundService
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: {Set}/{Name} failed: {Error}")]
     private partial void LogFailed(string jobId, string set, string name, string? error);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Job {JobId}: {Name} failed unexpectedly")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "Job {JobId}: {Name} failed unexpectedly; failed at once, since waiting does not fix a bug (retry the job once it is fixed)")]
     private partial void LogJobError(Exception exception, string jobId, string name);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: {Name} interrupted by shutdown; it resumes when a worker next recovers it")]
@@ -312,5 +378,28 @@ public sealed partial class IngestionWorker : BackgroundService
     private partial void LogResumeFailed(Exception exception);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The job queue could not be read or updated; trying again")]
-    private partial void LogQueueError(Exception exception);
+    private partial void LogQueueErrorFirst(Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The job queue could not be read or updated; trying again ({Suppressed} identical errors not logged since the last)")]
+    private partial void LogQueueErrorRepeated(Exception exception, int suppressed);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: {Set}/{Name} failed for a passing reason (attempt {Failures} of {MaxAttempts}); queued again for {NextAttemptAt:O}: {Error}")]
+    private partial void LogRetrying(string jobId, string set, string name, int failures, int maxAttempts, DateTimeOffset nextAttemptAt, string error);
+
+    private void LogQueueError(Exception exception)
+    {
+        if (!_repeatedErrors.ShouldLog(exception, out var suppressed))
+        {
+            return;
+        }
+
+        if (suppressed > 0)
+        {
+            LogQueueErrorRepeated(exception, suppressed);
+        }
+        else
+        {
+            LogQueueErrorFirst(exception);
+        }
+    }
 }

@@ -1,7 +1,10 @@
 namespace QwenRag.Hosting.Worker;
 
+/// <summary>The ingestion worker's settings, bound from <c>QwenRag:Worker</c>.</summary>
 public sealed record IngestionWorkerOptions
 {
+    public const string SectionName = "QwenRag:Worker";
+
     /// <summary>
     /// Jobs claimed at once. The ingestor indexes one document at a time per process, so more than one mainly
     /// overlaps reading staged uploads with indexing; separate worker processes are what add throughput.
@@ -14,8 +17,20 @@ public sealed record IngestionWorkerOptions
     /// <summary>How often to look for jobs queued by other processes, and for abandoned ones.</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>Starts after which a job whose worker keeps vanishing fails instead of being queued again.</summary>
+    /// <summary>Times a job's worker may vanish (crash, kill) before the job fails instead of being queued again.</summary>
     public int MaxAttempts { get; init; } = 5;
+
+    /// <summary>
+    /// Attempts that may end in a transient failure (disk full, database locked, store unreachable) before the job
+    /// fails with the last one's error. With the default delays, 20 attempts span about two hours.
+    /// </summary>
+    public int MaxTransientAttempts { get; init; } = 20;
+
+    /// <summary>The wait before the first retry after a transient failure; each further one doubles it.</summary>
+    public TimeSpan RetryDelay { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The longest wait between retries.</summary>
+    public TimeSpan MaxRetryDelay { get; init; } = TimeSpan.FromMinutes(10);
 
     /// <summary>How long the staged upload of a failed job is kept for a retry.</summary>
     public TimeSpan FailedUploadRetention { get; init; } = TimeSpan.FromDays(7);
@@ -26,5 +41,9 @@ public sealed record IngestionWorkerOptions
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(LeaseDuration, TimeSpan.Zero, nameof(LeaseDuration));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(PollInterval, TimeSpan.Zero, nameof(PollInterval));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxAttempts, 1, nameof(MaxAttempts));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxTransientAttempts, 1, nameof(MaxTransientAttempts));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(RetryDelay, TimeSpan.Zero, nameof(RetryDelay));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxRetryDelay, RetryDelay, nameof(MaxRetryDelay));
+        ArgumentOutOfRangeException.ThrowIfLessThan(FailedUploadRetention, TimeSpan.Zero, nameof(FailedUploadRetention));
     }
 }

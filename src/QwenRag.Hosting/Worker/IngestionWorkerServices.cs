@@ -15,7 +15,9 @@ public static class IngestionWorkerServices
         ArgumentNullException.ThrowIfNull(services);
         options ??= new IngestionWorkerOptions();
         options.Validate();
+        services.TryAddSingleton<StagedUploads>();
         services.TryAddSingleton<IngestionJobQueue>();
+        services.TryAddSingleton(IngestionFailureClassifier.Default);
         services.AddSingleton(options);
         services.AddHostedService<IngestionWorker>();
         return services;

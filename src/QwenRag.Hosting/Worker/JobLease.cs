@@ -25,6 +25,7 @@ internal sealed partial class JobLease : IProgress<IngestionProgress>, IAsyncDis
     private readonly TimeSpan _duration;
     private readonly CancellationTokenSource _job;
     private readonly ILogger _logger;
+    private readonly RepeatedErrorFilter _repeatedErrors;
     private readonly Lock _gate = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _heartbeat;
@@ -32,8 +33,16 @@ internal sealed partial class JobLease : IProgress<IngestionProgress>, IAsyncDis
     private double _written = -1;
     private long _writtenAt;
 
-    public JobLease(IngestionJobQueue queue, string jobId, string worker, TimeSpan duration, CancellationTokenSource job, ILogger logger)
+    public JobLease(
+        IngestionJobQueue queue,
+        string jobId,
+        string worker,
+        TimeSpan duration,
+        CancellationTokenSource job,
+        ILogger logger,
+        RepeatedErrorFilter repeatedErrors)
     {
+        _repeatedErrors = repeatedErrors;
         _queue = queue;
         _jobId = jobId;
         _worker = worker;
@@ -113,13 +122,16 @@ internal sealed partial class JobLease : IProgress<IngestionProgress>, IAsyncDis
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             // The database was busy or unreachable: the next report or beat tries again, within the lease.
-            LogRenewFailed(ex, _jobId);
+            if (_repeatedErrors.ShouldLog(ex, out var suppressed))
+            {
+                LogRenewFailed(ex, _jobId, suppressed);
+            }
         }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} was taken over by another worker after its lease lapsed; stopping it here")]
     private partial void LogLeaseLost(string jobId);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not renew the lease on job {JobId}; retrying")]
-    private partial void LogRenewFailed(Exception exception, string jobId);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not renew the lease on job {JobId}; retrying ({Suppressed} identical errors not logged since the last)")]
+    private partial void LogRenewFailed(Exception exception, string jobId, int suppressed);
 }

@@ -12,9 +12,10 @@ public sealed record JobResponse(
     string? DocumentId,
     int Attempts,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt)
+    DateTimeOffset UpdatedAt,
+    DateTimeOffset? NextAttemptAt = null)
 {
     public static JobResponse From(IngestionJob job) => new(
         job.Id, job.Set, job.DocumentName, job.Status.ToString().ToLowerInvariant(), Math.Round(job.Progress, 4),
-        job.Error, job.DocumentId, job.Attempts, job.CreatedAt, job.UpdatedAt);
+        job.Error, job.DocumentId, job.Attempts, job.CreatedAt, job.UpdatedAt, job.NextAttemptAt);
 }

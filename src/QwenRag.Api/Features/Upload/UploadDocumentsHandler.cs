@@ -8,7 +8,7 @@ namespace QwenRag.Api.Features.Upload;
 
 /// <summary>
 /// Queues one ingestion job per file. Every file is checked first (type by name, then its first bytes against that
-/// type, and that it is not empty), so one bad file (415, 400) queues nothing.
+/// type, and that it is not empty), so one bad file (415, 400) queues nothing; the jobs are then queued all or nothing.
 /// </summary>
 public sealed class UploadDocumentsHandler(IngestionJobQueue queue, DocumentExtractors extractors, IOptions<ApiOptions> options)
     : IRequestHandler<UploadDocuments, UploadResponse>
@@ -22,15 +22,27 @@ public sealed class UploadDocumentsHandler(IngestionJobQueue queue, DocumentExtr
             FileSignatures.Verify(extractor, file.Name, head);
         }
 
-        var jobs = new List<QueuedJob>();
-        foreach (var file in request.Files)
+        var contents = new List<FileStream>(request.Files.Count);
+        try
         {
-            await using var content = File.OpenRead(file.TemporaryPath);
-            var job = await queue.EnqueueAsync(
-                request.Set, file.Name, content, file.ContentType, request.Tags, options.Value.MaxUploadBytes, cancellationToken);
-            jobs.Add(QueuedJob.From(JobResponse.From(job)));
-        }
+            var files = new List<UploadToQueue>(request.Files.Count);
+            foreach (var file in request.Files)
+            {
+                var content = File.OpenRead(file.TemporaryPath);
+                contents.Add(content);
+                files.Add(new UploadToQueue(file.Name, content, file.ContentType));
+            }
 
-        return new UploadResponse(jobs);
+            // All or nothing: a full disk while staging the third file leaves the first two unqueued as well.
+            var jobs = await queue.EnqueueAsync(request.Set, files, request.Tags, options.Value.MaxUploadBytes, cancellationToken);
+            return new UploadResponse([.. jobs.Select(job => QueuedJob.From(JobResponse.From(job)))]);
+        }
+        finally
+        {
+            foreach (var content in contents)
+            {
+                await content.DisposeAsync();
+            }
+        }
     }
 }
