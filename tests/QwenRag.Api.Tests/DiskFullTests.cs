@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using QwenRag.Tests;
@@ -7,98 +6,79 @@ using Xunit.Abstractions;
 namespace QwenRag.Api.Tests;
 
 /// <summary>
-/// An upload while the data directory's volume is full: 507 with a clear detail, nothing queued, no partial file
+/// Uploads while the data directory's volume is full: 507 with a clear detail, nothing queued, no partial file
 /// left; the same upload once space is freed: 202. The volume is a real 8 MiB tmpfs (mounting needs root; without it
 /// the test says so in its output and checks nothing).
 /// </summary>
-public sealed class DiskFullTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class DiskFullTests : IDisposable
 {
-    private readonly TemporaryDirectory _directory = new();
-    private bool _mounted;
+    private const string Set = "full";
+    private readonly TmpfsVolume? _volume;
 
-    private string DataDirectory => Path.Combine(_directory.Path, "volume");
-
-    public async Task InitializeAsync()
+    public DiskFullTests(ITestOutputHelper output)
     {
-        Directory.CreateDirectory(DataDirectory);
-        var (code, message) = await RunAsync("mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", DataDirectory);
-        _mounted = code == 0;
-        if (!_mounted)
+        _volume = TmpfsVolume.TryMount(8, out var reason);
+        if (_volume is null)
         {
-            output.WriteLine($"tmpfs could not be mounted ({message.Trim()}); the disk-full upload test did not run.");
+            output.WriteLine($"tmpfs could not be mounted ({reason}); the disk-full upload tests did not run.");
         }
     }
+
+    // Larger than a page, so that no slack at the end of the filler can take it.
+    private static UploadFile Note(string name) =>
+        UploadFile.Text(name, "# Note\n\n" + string.Concat(Enumerable.Repeat("Disk space matters. ", 2000)));
 
     [Fact]
     public async Task Upload_VolumeFull_InsufficientStorageNothingQueuedNoPartialFile_ThenAcceptedOnceFreed()
     {
-        if (!_mounted)
+        if (_volume is null)
         {
             return;
         }
 
-        await using var host = await ApiHost.StartAsync(DataDirectory);
+        await using var host = await ApiHost.StartAsync(_volume.Path);
         using var client = host.CreateClient();
-        const string set = "full";
-        // Larger than a page, so that no slack at the end of the filler can take it.
-        var note = UploadFile.Text("note.md", "# Note\n\n" + string.Concat(Enumerable.Repeat("Disk space matters. ", 2000)));
-        var filler = Path.Combine(DataDirectory, "filler");
-        Fill(filler);
+        _volume.Fill();
 
-        using (var full = await client.UploadAsync(set, [note]))
+        await AssertRefusedAsync(client, [Note("note.md")]);
+
+        _volume.FreeFiller();
+        var job = Assert.Single(await client.UploadAcceptedAsync(Set, [Note("note.md")]));
+        Assert.Equal("note.md", job.String("document"));
+        Assert.Single(await JobsAsync(client));
+    }
+
+    [Fact]
+    public async Task Upload_VolumeFillsPartWayThroughSeveralFiles_NoneQueued()
+    {
+        if (_volume is null)
+        {
+            return;
+        }
+
+        await using var host = await ApiHost.StartAsync(_volume.Path);
+        using var client = host.CreateClient();
+        // Room for both incoming copies and one staged copy (10 pages each), not for the second staged copy.
+        _volume.Fill(leaveBytes: 31 * 4096);
+
+        await AssertRefusedAsync(client, [Note("first.md"), Note("second.md")]);
+
+        _volume.FreeFiller();
+        Assert.Equal(2, (await client.UploadAcceptedAsync(Set, [Note("first.md"), Note("second.md")])).Length);
+    }
+
+    public void Dispose() => _volume?.Dispose();
+
+    private async Task AssertRefusedAsync(HttpClient client, UploadFile[] files)
+    {
+        using (var full = await client.UploadAsync(Set, files))
         {
             var problem = await ProblemAssert.IsProblemAsync(full, HttpStatusCode.InsufficientStorage, requireDetail: true);
             Assert.Contains("disk is full", problem.String("detail"), StringComparison.Ordinal);
         }
 
         Assert.Empty(await JobsAsync(client));
-        var uploads = Path.Combine(DataDirectory, "uploads");
-        Assert.Empty(Directory.EnumerateFiles(uploads, "*", SearchOption.AllDirectories));
-
-        File.Delete(filler);
-        var job = Assert.Single(await client.UploadAcceptedAsync(set, [note]));
-        Assert.Equal("note.md", job.String("document"));
-        Assert.Single(await JobsAsync(client));
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (_mounted)
-        {
-            // Pooled SQLite connections keep the databases open after the host is gone.
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            var (code, message) = await RunAsync("umount", DataDirectory);
-            if (code != 0)
-            {
-                // Something still holds a file; detach now, freed once it lets go.
-                (code, message) = await RunAsync("umount", "-l", DataDirectory);
-            }
-
-            Assert.True(code == 0, $"umount failed: {message}");
-        }
-
-        _directory.Dispose();
-    }
-
-    /// <summary>Writes until the volume has no byte left, down to single bytes.</summary>
-    private static void Fill(string path)
-    {
-        using var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0);
-        for (var chunk = 1 << 20; chunk >= 1; chunk /= 2)
-        {
-            var bytes = new byte[chunk];
-            try
-            {
-                while (true)
-                {
-                    stream.Write(bytes);
-                }
-            }
-            catch (IOException)
-            {
-                // Full at this granularity; try smaller writes.
-            }
-        }
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(_volume!.Path, "uploads"), "*", SearchOption.AllDirectories));
     }
 
     private static async Task<JsonElement[]> JobsAsync(HttpClient client)
@@ -106,26 +86,5 @@ public sealed class DiskFullTests(ITestOutputHelper output) : IAsyncLifetime
         using var response = await client.GetAsync("/v1/jobs");
         var body = await response.ReadJsonAsync(HttpStatusCode.OK);
         return [.. body.GetProperty("jobs").EnumerateArray()];
-    }
-
-    private static async Task<(int Code, string Message)> RunAsync(string command, params string[] args)
-    {
-        try
-        {
-            var start = new ProcessStartInfo(command) { RedirectStandardError = true, RedirectStandardOutput = true };
-            foreach (var arg in args)
-            {
-                start.ArgumentList.Add(arg);
-            }
-
-            using var process = Process.Start(start)!;
-            var error = await process.StandardError.ReadToEndAsync();
-            await process.WaitForExitAsync();
-            return (process.ExitCode, error);
-        }
-        catch (System.ComponentModel.Win32Exception ex)
-        {
-            return (-1, ex.Message);
-        }
     }
 }

@@ -74,6 +74,39 @@ public sealed class JobQueueTests : IDisposable
     }
 
     [Fact]
+    public async Task Enqueue_SeveralFilesOneFailsWhileStaging_NoneQueuedNoneStaged()
+    {
+        UploadToQueue[] files =
+        [
+            new("a.txt", new MemoryStream(new byte[5000]), "text/plain"),
+            new("b.txt", new MemoryStream(new byte[5000]), "text/plain"),
+            new("c.txt", new DiskFullStream(), "text/plain"),
+        ];
+
+        await Assert.ThrowsAsync<StorageFullException>(() => _queue.EnqueueAsync(Set, files, [], Limit));
+
+        Assert.Empty(_queue.List());
+        Assert.Empty(Directory.GetFiles(Uploads));
+    }
+
+    [Fact]
+    public async Task Enqueue_SeveralFiles_AllQueuedInOrderWithTheirStagedCopies()
+    {
+        UploadToQueue[] files =
+        [
+            new("a.txt", new MemoryStream("alpha"u8.ToArray()), "text/plain"),
+            new("b.txt", new MemoryStream("beta"u8.ToArray()), null),
+        ];
+
+        var jobs = await _queue.EnqueueAsync(Set, files, ["t"], Limit);
+
+        Assert.Equal(["a.txt", "b.txt"], jobs.Select(job => job.DocumentName));
+        Assert.All(jobs, job => Assert.True(File.Exists(_queue.StagedFilePath(job.Id))));
+        Assert.Equal(2, _queue.List().Count);
+        Assert.Equal("beta", File.ReadAllText(_queue.StagedFilePath(jobs[1].Id)));
+    }
+
+    [Fact]
     public async Task Enqueue_PathTraversalName_StagedUnderJobIdOnlyAndNameCleaned()
     {
         var job = await EnqueueAsync("../../etc/passwd", "root:x:0:0");
@@ -378,5 +411,12 @@ public sealed class JobQueueTests : IDisposable
         public override bool CanSeek => false;
 
         public override long Length => throw new NotSupportedException();
+    }
+
+    /// <summary>Fails its first read as a full disk does (ENOSPC).</summary>
+    private sealed class DiskFullStream : MemoryStream
+    {
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            throw new IOException("No space left on device", 28);
     }
 }

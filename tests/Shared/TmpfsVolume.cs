@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Data.Sqlite;
 
-namespace QwenRag.Hosting.Tests;
+namespace QwenRag.Tests;
 
 /// <summary>
 /// A small real volume (tmpfs) to fill up, mounted for one test and unmounted after. Mounting needs root on Linux;
@@ -40,13 +40,13 @@ internal sealed class TmpfsVolume : IDisposable
         return new TmpfsVolume(path);
     }
 
-    /// <summary>Writes a filler file until the volume refuses more, then frees <paramref name="leaveBytes"/> of it.</summary>
+    /// <summary>Writes a filler file until the volume refuses even one byte, then frees <paramref name="leaveBytes"/> of it.</summary>
     public void Fill(long leaveBytes = 0)
     {
         using (var filler = new FileStream(FillerPath, FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.None))
         {
             var block = new byte[1 << 20];
-            foreach (var size in new[] { 1 << 20, 1 << 12 })
+            for (var size = 1 << 20; size >= 1; size /= 2)
             {
                 try
                 {
