@@ -27,6 +27,7 @@ public static class ApiServices
         var model = generation.ModelOptions(dataOptions?.ModelDirectory);
         var compute = ComputeOptions.Read(builder.Configuration);
         services.AddQwenRag(data, IngestionConfiguration.Read(builder.Configuration), model, compute);
+        compute.ApplyToThreadPool();
         if (model is not null)
         {
             services.AddHostedService<ModelStartup>();

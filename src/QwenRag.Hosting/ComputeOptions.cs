@@ -24,6 +24,24 @@ public sealed record ComputeOptions
     /// <summary>Questions that may wait for an extractive answer; one more gets 429.</summary>
     public int MaxQueuedAnswers { get; init; } = new ExtractiveAnswererOptions().MaxQueuedAnswers;
 
+    /// <summary>
+    /// Thread-pool threads kept ready in a service. Embedding runs ONNX Runtime synchronously on the calling thread, so a
+    /// search, an answer and an ingestion batch each hold a pool thread while they compute; with the pool's default
+    /// minimum (one per processor) the next requests wait for the pool to grow, about a thread every half second, and
+    /// searches stall for seconds behind an upload (measured: p99 5.6 s instead of 0.17 s).
+    /// </summary>
+    public int MinThreadPoolThreads { get; init; } = Math.Max(32, Environment.ProcessorCount * 4);
+
+    /// <summary>Raises the thread pool's minimum to <see cref="MinThreadPoolThreads"/> (never lowers it). For services.</summary>
+    public void ApplyToThreadPool()
+    {
+        ThreadPool.GetMinThreads(out var workers, out var completionPorts);
+        if (workers < MinThreadPoolThreads)
+        {
+            ThreadPool.SetMinThreads(MinThreadPoolThreads, completionPorts);
+        }
+    }
+
     /// <summary>The section bound, or the defaults when it is absent; checked when passed to <c>AddQwenRag</c>.</summary>
     public static ComputeOptions Read(IConfiguration configuration)
     {
@@ -47,6 +65,11 @@ public sealed record ComputeOptions
         if (MaxConcurrentAnswers < 1)
         {
             throw new ArgumentException($"{SectionName}:MaxConcurrentAnswers must be 1 or more (was {MaxConcurrentAnswers}).");
+        }
+
+        if (MinThreadPoolThreads is < 1 or > 32767)
+        {
+            throw new ArgumentException($"{SectionName}:MinThreadPoolThreads must be between 1 and 32767 (was {MinThreadPoolThreads}).");
         }
 
         if (MaxQueuedAnswers < 0)

@@ -28,11 +28,25 @@ public sealed class ComputeOptionsTests : IDisposable
         Assert.IsType<ExtractiveAnswerer>(services.GetRequiredService<IAnswerGenerator>());
     }
 
+    [Fact]
+    public void ApplyToThreadPool_RaisesTheMinimumAndNeverLowersIt()
+    {
+        ThreadPool.GetMinThreads(out var before, out _);
+        new ComputeOptions { MinThreadPoolThreads = 1 }.ApplyToThreadPool();
+        ThreadPool.GetMinThreads(out var unchanged, out _);
+        new ComputeOptions { MinThreadPoolThreads = before + 3 }.ApplyToThreadPool();
+        ThreadPool.GetMinThreads(out var raised, out _);
+
+        Assert.Equal(before, unchanged);
+        Assert.Equal(before + 3, raised);
+    }
+
     [Theory]
     [InlineData(0, 1, 1, 0, "QwenRag:Compute:EmbeddingThreads")]
     [InlineData(null, 0, 1, 0, "QwenRag:Compute:QueryEmbeddingThreads")]
     [InlineData(null, 1, 0, 0, "QwenRag:Compute:MaxConcurrentAnswers")]
     [InlineData(null, 1, 1, -1, "QwenRag:Compute:MaxQueuedAnswers")]
+    [InlineData(null, 1, 1, 0, "QwenRag:Compute:MinThreadPoolThreads")]
     public void AddQwenRag_BadComputeOption_RefusedNamingTheSetting(int? embedding, int query, int concurrent, int queued, string setting)
     {
         var options = new ComputeOptions
@@ -41,6 +55,7 @@ public sealed class ComputeOptionsTests : IDisposable
             QueryEmbeddingThreads = query,
             MaxConcurrentAnswers = concurrent,
             MaxQueuedAnswers = queued,
+            MinThreadPoolThreads = setting.EndsWith("MinThreadPoolThreads", StringComparison.Ordinal) ? 0 : 32,
         };
 
         var error = Assert.Throws<ArgumentException>(

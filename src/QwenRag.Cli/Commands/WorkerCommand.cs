@@ -41,13 +41,15 @@ internal sealed class WorkerCommand : Command
                 console.TimestampFormat = "HH:mm:ss ";
             })
             .Services.Configure<ConsoleLoggerOptions>(console => console.LogToStandardErrorThreshold = LogLevel.Trace);
+        var compute = ComputeOptions.Read(builder.Configuration);
         builder.Services
-            .AddQwenRag(data, IngestionConfiguration.Read(builder.Configuration), compute: ComputeOptions.Read(builder.Configuration))
+            .AddQwenRag(data, IngestionConfiguration.Read(builder.Configuration), compute: compute)
             .AddIngestionWorker(new IngestionWorkerOptions
             {
                 MaxConcurrentJobs = parse.GetValue(_concurrency),
                 LeaseDuration = TimeSpan.FromSeconds(parse.GetValue(_leaseSeconds)),
             });
+        compute.ApplyToThreadPool();
         using var host = builder.Build();
         try
         {
