@@ -29,6 +29,7 @@ public sealed class CliErrorTests : IDisposable
     [InlineData("--tokens: 'x' is not a token id", "model", "logits", "--model", "missing-model", "--tokens", "1,x")]
     [InlineData("does not exist", "bench", "generate", "--model", "missing-model")]
     [InlineData("--device must be cpu or cuda (was 'gpu')", "ask", "q", "--set", "s", "--device", "gpu")]
+    [InlineData("--runs must be between 1 and 100", "bench", "cold-start", "--set", "s", "--runs", "0")]
     public async Task UserError_AnyCommand_OneErrorLineOnStderrNothingOnStdoutExitOne(string message, params string[] arguments)
     {
         var result = await QwenRagProcess.RunAsync(_directory.Path, arguments);

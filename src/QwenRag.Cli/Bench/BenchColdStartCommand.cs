@@ -8,7 +8,7 @@ internal sealed class BenchColdStartCommand : Command
 {
     private readonly Option<string> _set = CliOptions.Set();
     private readonly Option<string> _query = new("--query") { Description = "Query to search for", DefaultValueFactory = _ => "introduction" };
-    private readonly Option<int> _runs = new("--runs") { Description = "Processes to start", DefaultValueFactory = _ => 5 };
+    private readonly Option<int> _runs = CliOptions.Bounded("--runs", 1, 100, 5, "Processes to start");
 
     public BenchColdStartCommand()
         : base("cold-start", "Wall time of a whole 'qwenrag search' process, start to exit")
