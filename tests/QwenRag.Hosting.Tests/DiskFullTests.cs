@@ -21,13 +21,7 @@ public sealed class DiskFullTests(ITestOutputHelper output)
     private const string Set = "docs";
     private const long Limit = 100L * 1024 * 1024;
 
-    private static readonly IngestionWorkerOptions Options = new()
-    {
-        PollInterval = TimeSpan.FromMilliseconds(50),
-        RetryDelay = TimeSpan.FromMilliseconds(300),
-        MaxRetryDelay = TimeSpan.FromSeconds(1),
-        MaxTransientAttempts = 1000,
-    };
+    private static readonly IngestionWorkerOptions Options = FastRetries with { MaxTransientAttempts = 1000 };
 
     [Fact]
     public async Task Worker_DiskFillsDuringIndexing_JobQueuedWithDiskFullThenSucceedsOnceSpaceIsFreed()

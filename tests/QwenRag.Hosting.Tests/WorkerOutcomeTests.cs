@@ -18,12 +18,7 @@ public sealed class WorkerOutcomeTests : IDisposable
     private const string Set = "docs";
     private const long Limit = 100L * 1024 * 1024;
 
-    private static readonly IngestionWorkerOptions Options = new()
-    {
-        PollInterval = TimeSpan.FromMilliseconds(50),
-        RetryDelay = TimeSpan.FromMilliseconds(300),
-        MaxRetryDelay = TimeSpan.FromSeconds(1),
-    };
+    private static readonly IngestionWorkerOptions Options = FastRetries;
 
     private readonly TemporaryDirectory _directory = new();
 

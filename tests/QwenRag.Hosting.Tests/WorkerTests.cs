@@ -22,6 +22,14 @@ public sealed class WorkerTests : IDisposable
     private const long Limit = 100L * 1024 * 1024;
     private static readonly IngestionWorkerOptions Options = new() { PollInterval = TimeSpan.FromMilliseconds(100) };
 
+    /// <summary>Polls and retries transient failures quickly, so that a test sees a requeue and its next attempt.</summary>
+    internal static readonly IngestionWorkerOptions FastRetries = new()
+    {
+        PollInterval = TimeSpan.FromMilliseconds(50),
+        RetryDelay = TimeSpan.FromMilliseconds(300),
+        MaxRetryDelay = TimeSpan.FromSeconds(1),
+    };
+
     private readonly TemporaryDirectory _directory = new();
 
     private DataDirectory Data => new(_directory.Path);

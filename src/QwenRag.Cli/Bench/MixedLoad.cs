@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
@@ -11,9 +12,6 @@ namespace QwenRag.Cli.Bench;
 /// </summary>
 internal static class MixedLoad
 {
-    private static readonly TimeSpan JobTimeout = TimeSpan.FromMinutes(10);
-    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
-
     public static async Task<MixedLoadResult> RunAsync(
         HttpClient client,
         string set,
@@ -104,22 +102,7 @@ internal static class MixedLoad
             jobId = queued.RootElement.GetProperty("jobs")[0].GetProperty("id").GetString()!;
         }
 
-        var deadline = DateTime.UtcNow + JobTimeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            using var job = JsonDocument.Parse(await client.GetStringAsync($"v1/jobs/{Uri.EscapeDataString(jobId)}"));
-            var status = job.RootElement.GetProperty("status").GetString()!;
-            if (status is "succeeded" or "failed")
-            {
-                return (status,
-                    job.RootElement.TryGetProperty("documentId", out var id) ? id.GetString() : null,
-                    job.RootElement.TryGetProperty("error", out var error) ? error.GetString() : null);
-            }
-
-            await Task.Delay(PollInterval);
-        }
-
-        throw new TimeoutException($"job {jobId} did not finish within {JobTimeout}");
+        return await UploadTiming.WaitForJobAsync(client, jobId, Stopwatch.StartNew(), CancellationToken.None);
     }
 
     private sealed record UploadLoopResult(int Succeeded, int Failed, IReadOnlyList<string> DocumentIds, string? FirstError);

@@ -52,7 +52,8 @@ internal static class UploadTiming
             Math.Round(accepted, 1), Math.Round(succeeded, 1), Math.Round(searchable, 1), phrase, alreadyPresent);
     }
 
-    private static async Task<(string Status, string? DocumentId, string? Error)> WaitForJobAsync(
+    /// <summary>Polls the job until it succeeded or failed; throws <see cref="TimeoutException"/> after ten minutes on <paramref name="clock"/>.</summary>
+    public static async Task<(string Status, string? DocumentId, string? Error)> WaitForJobAsync(
         HttpClient client, string jobId, Stopwatch clock, CancellationToken cancellationToken)
     {
         while (clock.Elapsed < Timeout)
