@@ -16,6 +16,6 @@ public sealed record SearchResult(
         hit.Chunk.PageEnd,
         Math.Round(hit.Score, 6),
         hit.Chunk.Text,
-        hit.Chunk.Id,
+        hit.Chunk.Id.ToString(),
         hit.Chunk.DocumentId);
 }

@@ -83,6 +83,8 @@ internal sealed class ListVectorStore : IVectorStore
 
     public SearchFilter? LastFilter { get; private set; }
 
+    public Task EnsureSetAsync(string set, int dimensions, CancellationToken cancellationToken = default) => Task.CompletedTask;
+
     public Task UpsertAsync(IReadOnlyList<ChunkVector> chunks, CancellationToken cancellationToken = default)
     {
         foreach (var chunk in chunks)

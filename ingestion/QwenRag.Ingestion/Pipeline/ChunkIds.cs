@@ -9,11 +9,11 @@ namespace QwenRag.Ingestion.Pipeline;
 /// </summary>
 internal static class ChunkIds
 {
-    public static string For(string set, string documentId, int index)
+    public static Guid For(string set, string documentId, int index)
     {
         Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
         SHA256.HashData(Encoding.UTF8.GetBytes($"{set}\0{documentId}\0{index}"), hash);
-        return new Guid(hash[..16]).ToString();
+        return new Guid(hash[..16]);
     }
 
     public static string DocumentIdFor(ReadOnlySpan<byte> content) =>

@@ -9,7 +9,8 @@ using QwenRag.Ingestion.Extraction;
 namespace QwenRag.Ingestion.Pipeline;
 
 /// <summary>
-/// Takes a file into a set: keeps the original, extracts, chunks, embeds, and writes every index.
+/// Takes a file into a set: keeps the original, extracts, chunks, embeds, and writes the index (the embedded
+/// vector and keyword indexes, or a Qdrant collection).
 /// A document is marked <see cref="DocumentStatus.Indexing"/> before its first chunk is written and
 /// <see cref="DocumentStatus.Ready"/> after its last, so an interrupted one is found and redone on resume;
 /// chunk ids are deterministic, so redoing it never duplicates a chunk.
@@ -22,7 +23,6 @@ public sealed partial class DocumentIngestor
     private readonly Chunker _chunker;
     private readonly IEmbeddingGenerator<string, Embedding<float>> _embedder;
     private readonly IVectorStore _vectors;
-    private readonly IKeywordIndex _keywords;
     private readonly IngestionOptions _options;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _writer = new(1, 1);
@@ -34,7 +34,6 @@ public sealed partial class DocumentIngestor
         Chunker chunker,
         IEmbeddingGenerator<string, Embedding<float>> embedder,
         IVectorStore vectors,
-        IKeywordIndex keywords,
         IngestionOptions? options = null,
         ILogger<DocumentIngestor>? logger = null)
     {
@@ -44,7 +43,6 @@ public sealed partial class DocumentIngestor
         _chunker = chunker;
         _embedder = embedder;
         _vectors = vectors;
-        _keywords = keywords;
         _options = (options ?? new IngestionOptions()).ThrowIfInvalid();
         _logger = (ILogger?)logger ?? NullLogger.Instance;
     }
@@ -224,7 +222,6 @@ public sealed partial class DocumentIngestor
         {
             var entries = _catalog.List(set);
             await _vectors.DeleteSetAsync(set, cancellationToken);
-            await _keywords.DeleteSetAsync(set, cancellationToken);
             foreach (var entry in entries)
             {
                 _catalog.Remove(entry.Set, entry.Id);
@@ -290,7 +287,6 @@ public sealed partial class DocumentIngestor
             // Leftovers of an interrupted run are removed first; the ids would match, but a changed chunker may
             // produce fewer chunks than last time.
             await _vectors.DeleteDocumentAsync(entry.Set, entry.Id, cancellationToken);
-            await _keywords.DeleteDocumentAsync(entry.Set, entry.Id, cancellationToken);
             var written = 0;
             foreach (var batch in chunks.Chunk(_options.BatchSize))
             {
@@ -301,8 +297,12 @@ public sealed partial class DocumentIngestor
                 var embeddings = await _embedder.GenerateAsync(
                     records.Select(record => record.Text), cancellationToken: cancellationToken);
                 var vectors = records.Select((record, i) => new ChunkVector(record, embeddings[i].Vector)).ToArray();
+                if (written == 0)
+                {
+                    await _vectors.EnsureSetAsync(entry.Set, vectors[0].Vector.Length, cancellationToken);
+                }
+
                 await _vectors.UpsertAsync(vectors, cancellationToken);
-                await _keywords.UpsertAsync(records, cancellationToken);
                 written += records.Length;
                 progress?.Report(new IngestionProgress(entry.Name, "embedding", 0.1 + (0.9 * written / chunks.Count)));
             }
@@ -342,7 +342,6 @@ public sealed partial class DocumentIngestor
     private async Task RemoveAsync(DocumentEntry entry, CancellationToken cancellationToken)
     {
         await _vectors.DeleteDocumentAsync(entry.Set, entry.Id, cancellationToken);
-        await _keywords.DeleteDocumentAsync(entry.Set, entry.Id, cancellationToken);
         _catalog.Remove(entry.Set, entry.Id);
         DeleteOriginalIfUnused(entry.OriginalPath);
     }

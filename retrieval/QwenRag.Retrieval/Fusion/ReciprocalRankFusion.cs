@@ -42,12 +42,12 @@ public static class ReciprocalRankFusion
             }
         }
 
-        var fused = new Dictionary<string, Entry>(StringComparer.Ordinal);
+        var fused = new Dictionary<Guid, Entry>();
         for (var list = 0; list < lists.Count; list++)
         {
             var ranked = lists[list] ?? throw new ArgumentException("A list is null.", nameof(lists));
             var weight = weights?[list] ?? 1.0;
-            var seenInList = new HashSet<string>(StringComparer.Ordinal);
+            var seenInList = new HashSet<Guid>();
             for (var position = 0; position < ranked.Count; position++)
             {
                 var chunk = ranked[position].Chunk;
@@ -73,7 +73,7 @@ public static class ReciprocalRankFusion
         return fused.Values
             .OrderByDescending(entry => entry.Score)
             .ThenBy(entry => entry.BestRank)
-            .ThenBy(entry => entry.Chunk.Id, StringComparer.Ordinal)
+            .ThenBy(entry => entry.Chunk.Id.ToString(), StringComparer.Ordinal)
             .Select(entry => new ScoredChunk(entry.Chunk, entry.Score))
             .ToList();
     }

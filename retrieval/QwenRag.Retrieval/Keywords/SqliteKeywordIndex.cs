@@ -133,7 +133,7 @@ public sealed class SqliteKeywordIndex : IKeywordIndex, IDisposable
         {
             ArgumentNullException.ThrowIfNull(chunk, nameof(chunks));
             cancellationToken.ThrowIfCancellationRequested();
-            id.Value = chunk.Id;
+            id.Value = chunk.Id.ToString();
             set.Value = chunk.Set;
             documentId.Value = chunk.DocumentId;
             documentName.Value = chunk.DocumentName;
@@ -241,7 +241,7 @@ public sealed class SqliteKeywordIndex : IKeywordIndex, IDisposable
         {
             cancellationToken.ThrowIfCancellationRequested();
             var chunk = new ChunkRecord(
-                Id: reader.GetString(0),
+                Id: Guid.Parse(reader.GetString(0)),
                 Set: reader.GetString(1),
                 DocumentId: reader.GetString(2),
                 DocumentName: reader.GetString(3),

@@ -67,6 +67,19 @@ public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
     /// <summary>Sets loaded from SQLite, at open and since (another process changed them).</summary>
     internal int Reloads { get; private set; }
 
+    /// <summary>A set is created by its first upsert; one that holds vectors of another size refuses.</summary>
+    public Task EnsureSetAsync(string set, int dimensions, CancellationToken cancellationToken = default)
+    {
+        SetName.Validate(set);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(dimensions);
+        Refresh(set);
+        var held = Read(() => _sets.TryGetValue(set, out var s) ? s.Dimensions : 0);
+        return held == 0 || held == dimensions
+            ? Task.CompletedTask
+            : throw new InvalidOperationException(
+                $"Set '{set}' holds {held}-dimensional vectors in the embedded store; the embedding model produces {dimensions}. Re-index the set to change models.");
+    }
+
     public async Task UpsertAsync(IReadOnlyList<ChunkVector> chunks, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(chunks);

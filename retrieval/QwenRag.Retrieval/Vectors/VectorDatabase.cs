@@ -99,7 +99,7 @@ internal sealed class VectorDatabase : IDisposable
                 reader.GetBytes(4, 0, bytes, 0, length);
                 var vector = MemoryMarshal.Cast<byte, float>(bytes.AsSpan(0, length));
                 set ??= new VectorSet(name, vector.Length) { Generation = generation };
-                set.Upsert(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), ReadTags(reader.GetString(3)), vector);
+                set.Upsert(reader.GetInt64(0), Guid.Parse(reader.GetString(1)), reader.GetString(2), ReadTags(reader.GetString(3)), vector);
             }
         }
 
@@ -149,14 +149,14 @@ internal sealed class VectorDatabase : IDisposable
         for (var i = 0; i < chunks.Count; i++)
         {
             var chunk = chunks[i].Chunk;
-            previousChunk.Value = chunk.Id;
+            previousChunk.Value = chunk.Id.ToString();
             if (previous.ExecuteScalar() is string previousSet)
             {
                 touched.Add(previousSet);
             }
 
             touched.Add(chunk.Set);
-            parameters[0].Value = chunk.Id;
+            parameters[0].Value = chunk.Id.ToString();
             parameters[1].Value = chunk.Set;
             parameters[2].Value = chunk.DocumentId;
             parameters[3].Value = chunk.DocumentName;
@@ -225,7 +225,7 @@ internal sealed class VectorDatabase : IDisposable
         while (reader.Read())
         {
             chunks[reader.GetInt64(0)] = new ChunkRecord(
-                reader.GetString(1),
+                Guid.Parse(reader.GetString(1)),
                 reader.GetString(2),
                 reader.GetString(3),
                 reader.GetString(4),

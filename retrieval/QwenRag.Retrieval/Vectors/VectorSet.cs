@@ -9,14 +9,14 @@ namespace QwenRag.Retrieval.Vectors;
 /// </summary>
 internal sealed class VectorSet(string name, int dimensions)
 {
-    private readonly Dictionary<string, int> _rowByChunk = new(StringComparer.Ordinal);
+    private readonly Dictionary<Guid, int> _rowByChunk = [];
     private readonly Dictionary<string, int> _documentOrdinals = new(StringComparer.Ordinal);
     private readonly List<int> _documentRows = [];
     private readonly Dictionary<string, int> _tagOrdinals = new(StringComparer.Ordinal);
     private readonly List<int> _tagRows = [];
     private float[] _matrix = new float[dimensions * 16];
     private long[] _rowIds = new long[16];
-    private string[] _chunkIds = new string[16];
+    private Guid[] _chunkIds = new Guid[16];
     private int[] _documents = new int[16];
     private int[][] _tags = new int[16][];
 
@@ -38,9 +38,9 @@ internal sealed class VectorSet(string name, int dimensions)
 
     public ReadOnlySpan<long> RowIds => _rowIds.AsSpan(0, Count);
 
-    public bool Contains(string chunkId) => _rowByChunk.ContainsKey(chunkId);
+    public bool Contains(Guid chunkId) => _rowByChunk.ContainsKey(chunkId);
 
-    public void Upsert(long rowId, string chunkId, string documentId, IReadOnlyList<string> tags, ReadOnlySpan<float> vector)
+    public void Upsert(long rowId, Guid chunkId, string documentId, IReadOnlyList<string> tags, ReadOnlySpan<float> vector)
     {
         if (_rowByChunk.TryGetValue(chunkId, out var row))
         {
@@ -68,7 +68,7 @@ internal sealed class VectorSet(string name, int dimensions)
         Ivf?.Add(row, vector);
     }
 
-    public bool Remove(string chunkId)
+    public bool Remove(Guid chunkId)
     {
         if (!_rowByChunk.Remove(chunkId, out var row))
         {
@@ -89,7 +89,7 @@ internal sealed class VectorSet(string name, int dimensions)
             Ivf?.Move(last, row);
         }
 
-        _chunkIds[last] = null!;
+        _chunkIds[last] = Guid.Empty;
         _tags[last] = null!;
         return true;
     }
@@ -101,7 +101,7 @@ internal sealed class VectorSet(string name, int dimensions)
             return 0;
         }
 
-        var chunks = new List<string>();
+        var chunks = new List<Guid>();
         for (var row = 0; row < Count; row++)
         {
             if (_documents[row] == document)

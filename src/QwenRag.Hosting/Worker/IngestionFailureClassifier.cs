@@ -6,20 +6,14 @@ using QwenRag.Ingestion.Extraction;
 namespace QwenRag.Hosting.Worker;
 
 /// <summary>
-/// Tells a rejected document from a passing failure from a bug, looking through wrapped exceptions. Stores that
-/// arrive later (Qdrant's gRPC client) are recognised by type name, so this library needs no reference to them;
-/// more can be added with <see cref="IngestionFailureClassifier(IEnumerable{Func{Exception, bool}})"/>.
+/// Tells a rejected document from a passing failure from a bug, looking through wrapped exceptions. A remote
+/// vector store reports an outage as <see cref="VectorStoreUnavailableException"/> after its own retries; more
+/// tests can be added with <see cref="IngestionFailureClassifier(IEnumerable{Func{Exception, bool}})"/>.
 /// </summary>
 public sealed class IngestionFailureClassifier
 {
     // SQLite primary result codes that pass: BUSY, LOCKED, IOERR, FULL, PROTOCOL (a lock race in WAL).
     private static readonly HashSet<int> TransientSqliteCodes = [5, 6, 10, 13, 15];
-
-    // Grpc.Core.StatusCode names a retry can cure.
-    private static readonly HashSet<string> TransientRpcStatuses = new(StringComparer.Ordinal)
-    {
-        "Unavailable", "DeadlineExceeded", "ResourceExhausted", "Aborted",
-    };
 
     private readonly Func<Exception, bool>[] _transient;
 
@@ -61,20 +55,11 @@ public sealed class IngestionFailureClassifier
         // A file the worker cannot find is not passing: the staged upload or the original is gone.
         FileNotFoundException or DirectoryNotFoundException => false,
         IOException or HttpRequestException or SocketException or TimeoutException => true,
-        _ => IsTransientRpc(exception),
+
+        // A remote vector store (Qdrant) that stayed unreachable through its own retries.
+        VectorStoreUnavailableException => true,
+        _ => false,
     };
-
-    private static bool IsTransientRpc(Exception exception)
-    {
-        var type = exception.GetType();
-        if (type.FullName != "Grpc.Core.RpcException")
-        {
-            return false;
-        }
-
-        var status = type.GetProperty("StatusCode")?.GetValue(exception)?.ToString();
-        return status is not null && TransientRpcStatuses.Contains(status);
-    }
 
     private static IEnumerable<Exception> Chain(Exception exception)
     {
