@@ -13,6 +13,7 @@ using QwenRag.Api.Validation;
 using QwenRag.Core;
 using QwenRag.Hosting;
 using QwenRag.Hosting.Worker;
+using QwenRag.Retrieval.Qdrant;
 
 namespace QwenRag.Api;
 
@@ -26,7 +27,7 @@ public static class ApiServices
         var generation = GenerationOptions.Read(builder.Configuration);
         var model = generation.ModelOptions(dataOptions?.ModelDirectory);
         var compute = ComputeOptions.Read(builder.Configuration);
-        services.AddQwenRag(data, IngestionConfiguration.Read(builder.Configuration), model, compute);
+        services.AddQwenRag(data, model: model, compute: compute);
         compute.ApplyToThreadPool();
         if (model is not null)
         {
@@ -58,7 +59,9 @@ public static class ApiServices
         services.AddExceptionHandler<ProblemExceptionHandler>();
         services.ConfigureHttpJsonOptions(json =>
             json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
-        services.AddHealthChecks().AddCheck<ReadinessCheck>("ready", tags: ["ready"]);
+        services.AddHealthChecks()
+            .AddCheck<ReadinessCheck>("ready", tags: ["ready"])
+            .AddCheck<VectorStoreHealthCheck>("vectors", tags: ["ready"]);
         services.AddOpenApi();
         return builder;
     }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using QwenRag.Core;
@@ -20,13 +21,18 @@ internal sealed class CliContext : IAsyncDisposable
 
     public DataDirectory Data { get; }
 
-    /// <param name="parse">The command line.</param>
+    /// <param name="parse">The command line; <c>--qdrant</c> and environment variables configure the services.</param>
     /// <param name="model">The Qwen model to answer with; null keeps the extractive answerer.</param>
     public static CliContext Create(ParseResult parse, QwenModelOptions? model = null)
     {
         var data = DataDirectory.Resolve(parse.GetValue(CliOptions.Data));
+        var configuration = new ConfigurationBuilder()
+            .AddEnvironmentVariables()
+            .AddInMemoryCollection(CliOptions.ConfigurationOverrides(parse))
+            .Build();
         var services = new ServiceCollection()
             .AddLogging(ConfigureLogging)
+            .AddSingleton<IConfiguration>(configuration)
             .AddQwenRag(data, model: model)
             .BuildServiceProvider();
         return new CliContext(services, data);

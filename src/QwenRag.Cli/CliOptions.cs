@@ -14,6 +14,29 @@ internal static class CliOptions
         Recursive = true,
     };
 
+    /// <summary>
+    /// The Qdrant server (gRPC) holding the index instead of the embedded store; added to every command that opens
+    /// the indexes. Without it, <c>QwenRag__Qdrant__Url</c> applies, else the embedded store.
+    /// </summary>
+    public static readonly Option<string?> Qdrant = new("--qdrant")
+    {
+        Description = "Qdrant gRPC URL (e.g. http://localhost:6334) holding the index; default: the embedded store",
+        HelpName = "URL",
+        Recursive = true,
+    };
+
+    /// <summary>Configuration overrides from the command line (<c>--qdrant</c>), as configuration keys.</summary>
+    public static Dictionary<string, string?> ConfigurationOverrides(ParseResult parse)
+    {
+        var overrides = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        if (parse.GetResult(Qdrant)?.GetValueOrDefault<string?>() is { Length: > 0 } url)
+        {
+            overrides["QwenRag:Qdrant:Url"] = url;
+        }
+
+        return overrides;
+    }
+
     public static Option<bool> Json() => new("--json")
     {
         Description = "Print one JSON document on stdout and nothing else there",

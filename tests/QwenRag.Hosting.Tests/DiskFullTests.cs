@@ -86,7 +86,7 @@ public sealed class DiskFullTests(ITestOutputHelper output)
             Assert.Equal(entry.Chunks, WorkerOutcomeTests.CountRows(Path.Combine(data.VectorsPath, DataDirectory.VectorDatabaseFileName), "chunks", entry.Id));
         }
 
-        Assert.Equal(entries.Sum(entry => entry.Chunks), ((EmbeddedVectorStore)worker.Get<IVectorStore>()).Count(Set));
+        Assert.Equal(entries.Sum(entry => entry.Chunks), worker.Get<EmbeddedVectorStore>().Count(Set));
         Assert.Empty(Directory.GetFiles(data.OriginalsPath, "*.partial", SearchOption.AllDirectories));
     }
 

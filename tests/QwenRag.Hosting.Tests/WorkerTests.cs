@@ -165,7 +165,7 @@ public sealed class WorkerTests : IDisposable
         var entry = second.Get<DocumentCatalog>().Find(Set, done.DocumentId!)!;
         Assert.Equal(DocumentStatus.Ready, entry.Status);
         Assert.InRange(partial, 1, entry.Chunks - 1);
-        Assert.Equal(entry.Chunks, ((EmbeddedVectorStore)second.Get<IVectorStore>()).Count(Set));
+        Assert.Equal(entry.Chunks, second.Get<EmbeddedVectorStore>().Count(Set));
         Assert.Equal(entry.Chunks, CountKeywordChunks(entry.Id));
     }
 
@@ -237,7 +237,7 @@ public sealed class WorkerTests : IDisposable
             }
 
             var worker = new RunningWorker(services.BuildServiceProvider());
-            Assert.Single(worker._hosted);
+            Assert.Single(worker._hosted.OfType<IngestionWorker>());
             foreach (var hosted in worker._hosted)
             {
                 await hosted.StartAsync(CancellationToken.None);

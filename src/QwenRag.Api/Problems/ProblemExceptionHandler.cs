@@ -11,7 +11,7 @@ namespace QwenRag.Api.Problems;
 
 /// <summary>
 /// Turns the failures callers can cause into RFC 7807 problem documents with the right status; a full disk is a 507,
-/// and anything else is a 500 that still answers with a problem (and is logged, being a bug).
+/// a vector store outage a 503 (a refusal by it a 502), and anything else is a 500 that still answers with a problem (and is logged, being a bug).
 /// </summary>
 public sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
 {
@@ -58,6 +58,9 @@ public sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHand
             BadHttpRequestException bad => Problem(bad.StatusCode, "Bad request", bad.Message),
             JsonException => Problem(StatusCodes.Status400BadRequest, "Malformed JSON", exception.Message),
             ModelBusyException => Problem(StatusCodes.Status429TooManyRequests, "Model busy", exception.Message, TooManyRequestsType),
+            VectorStoreUnavailableException => Problem(
+                StatusCodes.Status503ServiceUnavailable, "Vector store unavailable", exception.Message),
+            VectorStoreException => Problem(StatusCodes.Status502BadGateway, "Vector store refused the request", exception.Message),
             _ => null,
         };
         if (problem is null)
@@ -72,6 +75,10 @@ public sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHand
         {
             LogDiskFull(logger, exception, httpContext.Request.Method, httpContext.Request.Path.ToString());
         }
+        else if (problem.Status is StatusCodes.Status502BadGateway or StatusCodes.Status503ServiceUnavailable)
+        {
+            LogVectorStore(logger, exception, httpContext.Request.Method, httpContext.Request.Path.ToString());
+        }
 
         if (exception is RequestLimitException over)
         {
@@ -80,7 +87,7 @@ public sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHand
         }
 
         httpContext.Response.StatusCode = problem.Status!.Value;
-        if (exception is ModelBusyException)
+        if (exception is ModelBusyException or VectorStoreUnavailableException)
         {
             httpContext.Response.Headers.RetryAfter = ModelBusyRetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
@@ -99,6 +106,9 @@ public sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHand
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unexpected failure of {Method} {Path}")]
     private static partial void LogUnexpected(ILogger logger, Exception exception, string method, string path);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The vector store failed while serving {Method} {Path}")]
+    private static partial void LogVectorStore(ILogger logger, Exception exception, string method, string path);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Disk full while serving {Method} {Path}")]
     private static partial void LogDiskFull(ILogger logger, Exception exception, string method, string path);

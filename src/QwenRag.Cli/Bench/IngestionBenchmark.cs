@@ -66,7 +66,7 @@ internal static class IngestionBenchmark
             foreach (var (name, document) in documents)
             {
                 records.AddRange(chunker.Chunk(document).Select(chunk => new ChunkRecord(
-                    Guid.NewGuid().ToString(), "bench", name, name, chunk.Index, chunk.PageStart, chunk.PageEnd, chunk.Text, [])));
+                    Guid.NewGuid(), "bench", name, name, chunk.Index, chunk.PageStart, chunk.PageEnd, chunk.Text, [])));
             }
 
             var chunking = clock.Elapsed;
@@ -83,7 +83,6 @@ internal static class IngestionBenchmark
 
             clock.Restart();
             await services.GetRequiredService<IVectorStore>().UpsertAsync(vectors, cancellationToken);
-            await services.GetRequiredService<IKeywordIndex>().UpsertAsync(records, cancellationToken);
             var write = clock.Elapsed;
 
             var pages = documents.Sum(d => d.Document.Sections.Select(s => s.Page).Distinct().Count());

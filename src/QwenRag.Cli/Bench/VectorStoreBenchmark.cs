@@ -46,7 +46,7 @@ internal static class VectorStoreBenchmark
                 {
                     var chunks = Enumerable.Range(start, Math.Min(batch, count - start))
                         .Select(i => new ChunkVector(
-                            new ChunkRecord($"c{i}", Set, $"d{i / 50}", $"doc{i / 50}.txt", i % 50, 1, 1, $"chunk {i}", []),
+                            new ChunkRecord(new Guid(i, 0, 0, new byte[8]), Set, $"d{i / 50}", $"doc{i / 50}.txt", i % 50, 1, 1, $"chunk {i}", []),
                             vectors[i]))
                         .ToList();
                     await store.UpsertAsync(chunks, cancellationToken).ConfigureAwait(false);
@@ -103,12 +103,12 @@ internal static class VectorStoreBenchmark
         }
     }
 
-    private static async Task<(double[] Times, List<HashSet<string>> Hits)> TimeAsync(
+    private static async Task<(double[] Times, List<HashSet<Guid>> Hits)> TimeAsync(
         EmbeddedVectorStore store, float[][] queries, SearchFilter filter, CancellationToken cancellationToken)
     {
         await store.SearchAsync(queries[0], 10, filter, cancellationToken).ConfigureAwait(false);
         var times = new double[queries.Length];
-        var hits = new List<HashSet<string>>(queries.Length);
+        var hits = new List<HashSet<Guid>>(queries.Length);
         foreach (var (query, i) in queries.Select((q, i) => (q, i)))
         {
             var watch = Stopwatch.StartNew();

@@ -19,6 +19,7 @@ internal sealed class AskCommand : Command
         : base("ask", "Answer a question from a set, citing document and page")
     {
         Arguments.Add(_question);
+        Options.Add(CliOptions.Qdrant);
         Options.Add(_set);
         Options.Add(_top);
         Options.Add(_json);

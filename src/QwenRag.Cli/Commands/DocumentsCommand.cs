@@ -8,6 +8,7 @@ internal sealed class DocumentsCommand : Command
     public DocumentsCommand()
         : base("documents", "List or delete the documents of a set")
     {
+        Options.Add(CliOptions.Qdrant);
         Subcommands.Add(new DocumentsListCommand());
         Subcommands.Add(new DocumentsDeleteCommand());
     }

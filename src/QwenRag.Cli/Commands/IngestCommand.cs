@@ -22,6 +22,7 @@ internal sealed class IngestCommand : Command
         : base("ingest", "Add documents to a set (PDF, Markdown, HTML, text, DOCX)")
     {
         Arguments.Add(_paths);
+        Options.Add(CliOptions.Qdrant);
         Options.Add(_set);
         Options.Add(_tags);
         Options.Add(_json);

@@ -12,6 +12,7 @@ internal sealed class ReindexCommand : Command
     public ReindexCommand()
         : base("reindex", "Rebuild a set's chunks and indexes from the kept originals")
     {
+        Options.Add(CliOptions.Qdrant);
         Options.Add(_set);
         SetAction(RunAsync);
     }

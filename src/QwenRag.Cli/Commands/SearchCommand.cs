@@ -18,6 +18,7 @@ internal sealed class SearchCommand : Command
         : base("search", "Find the passages of a set that best match a query (dense + BM25, fused)")
     {
         Arguments.Add(_query);
+        Options.Add(CliOptions.Qdrant);
         Options.Add(_set);
         Options.Add(_top);
         Options.Add(_documents);

@@ -36,6 +36,7 @@ internal sealed class ServeCommand : Command
                 result.AddError("--max-queued must be 0 or more.");
             }
         });
+        Options.Add(CliOptions.Qdrant);
         Options.Add(_urls);
         Options.Add(_model);
         Options.Add(_device);
@@ -52,6 +53,11 @@ internal sealed class ServeCommand : Command
         if (parse.GetValue(_urls) is { Length: > 0 } listen)
         {
             args.AddRange(["--urls", listen]);
+        }
+
+        foreach (var (key, value) in CliOptions.ConfigurationOverrides(parse))
+        {
+            args.AddRange([$"--{key}", value!]);
         }
 
         if (parse.GetValue(_model) is { Length: > 0 } modelDirectory)

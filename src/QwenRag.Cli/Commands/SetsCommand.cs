@@ -8,6 +8,7 @@ internal sealed class SetsCommand : Command
     public SetsCommand()
         : base("sets", "List or delete document sets")
     {
+        Options.Add(CliOptions.Qdrant);
         Subcommands.Add(new SetsListCommand());
         Subcommands.Add(new SetsDeleteCommand());
     }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -21,6 +22,7 @@ internal sealed class WorkerCommand : Command
     public WorkerCommand()
         : base("worker", "Run the ingestion worker alone: process queued uploads until stopped (Ctrl+C)")
     {
+        Options.Add(CliOptions.Qdrant);
         Options.Add(_concurrency);
         Options.Add(_leaseSeconds);
         SetAction(RunAsync);
@@ -41,9 +43,10 @@ internal sealed class WorkerCommand : Command
                 console.TimestampFormat = "HH:mm:ss ";
             })
             .Services.Configure<ConsoleLoggerOptions>(console => console.LogToStandardErrorThreshold = LogLevel.Trace);
+        builder.Configuration.AddInMemoryCollection(CliOptions.ConfigurationOverrides(parse));
         var compute = ComputeOptions.Read(builder.Configuration);
         builder.Services
-            .AddQwenRag(data, IngestionConfiguration.Read(builder.Configuration), compute: compute)
+            .AddQwenRag(data, compute: compute)
             .AddIngestionWorker(new IngestionWorkerOptions
             {
                 MaxConcurrentJobs = parse.GetValue(_concurrency),

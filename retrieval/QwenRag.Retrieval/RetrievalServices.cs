@@ -1,0 +1,84 @@
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Microsoft.ML.Tokenizers;
+using QwenRag.Core;
+using QwenRag.Retrieval.Answering;
+using QwenRag.Retrieval.Embeddings;
+using QwenRag.Retrieval.Fusion;
+using QwenRag.Retrieval.Keywords;
+using QwenRag.Retrieval.Qdrant;
+using QwenRag.Retrieval.Vectors;
+
+namespace QwenRag.Retrieval;
+
+public static class RetrievalServices
+{
+    /// <summary>Service key of the embedding generator that embeds search queries, apart from the bulk one.</summary>
+    public const string QueryEmbeddings = "query";
+
+    /// <summary>
+    /// Adds MiniLM embeddings (a bulk generator, and one of its own for queries so that a search never waits behind
+    /// an ingestion batch), the embedding model's tokenizer, the index and the hybrid retriever. The index is
+    /// chosen by configuration: with <c>QwenRag:Qdrant:Url</c> set, a <see cref="QdrantVectorStore"/> (the collection
+    /// is the whole index; checked or created when the host starts, and reported by the <c>vectors</c> readiness
+    /// check); otherwise the <see cref="EmbeddedIndex"/> over the embedded vector store and the SQLite keyword index
+    /// in the <see cref="DataDirectory"/>. Qdrant options are bound from <see cref="QdrantOptions.SectionName"/> and
+    /// validated on start.
+    /// </summary>
+    /// <param name="services">The services.</param>
+    /// <param name="embeddingThreads">ONNX Runtime threads of the bulk embedding session; null uses every core.</param>
+    /// <param name="queryEmbeddingThreads">Threads of the query embedding session.</param>
+    public static IServiceCollection AddRetrieval(this IServiceCollection services, int? embeddingThreads = null, int queryEmbeddingThreads = 1)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.TryAddSingleton(_ => new MiniLmEmbeddingGenerator(new MiniLmEmbeddingOptions { IntraOpThreads = embeddingThreads }));
+        services.TryAddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(provider => provider.GetRequiredService<MiniLmEmbeddingGenerator>());
+        services.TryAddKeyedSingleton<IEmbeddingGenerator<string, Embedding<float>>>(
+            QueryEmbeddings, (_, _) => new MiniLmEmbeddingGenerator(new MiniLmEmbeddingOptions { IntraOpThreads = queryEmbeddingThreads }));
+        services.TryAddSingleton<Tokenizer>(_ => MiniLmResources.CreateTokenizer());
+
+        services.AddOptions<QdrantOptions>().BindConfiguration(QdrantOptions.SectionName).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<QdrantOptions>, QdrantOptions.Validator>());
+        services.TryAddSingleton(provider => new QdrantConnection(provider.GetRequiredService<IOptions<QdrantOptions>>().Value));
+        services.TryAddSingleton(provider => new Bm25SparseEncoder(provider.GetRequiredService<IOptions<QdrantOptions>>().Value.Bm25AverageChunkLength));
+        services.TryAddSingleton(provider => new QdrantVectorStore(
+            provider.GetRequiredService<QdrantConnection>(),
+            provider.GetRequiredService<IOptions<QdrantOptions>>().Value,
+            provider.GetRequiredService<Bm25SparseEncoder>(),
+            ModelOf(provider.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>())));
+
+        services.TryAddSingleton(provider => new EmbeddedVectorStore(provider.GetRequiredService<DataDirectory>()));
+        services.TryAddSingleton<IKeywordIndex>(provider => new SqliteKeywordIndex(provider.GetRequiredService<DataDirectory>()));
+        services.TryAddSingleton<IVectorStore>(provider => provider.GetRequiredService<IOptions<QdrantOptions>>().Value.Enabled
+            ? provider.GetRequiredService<QdrantVectorStore>()
+            : new EmbeddedIndex(provider.GetRequiredService<EmbeddedVectorStore>(), provider.GetRequiredService<IKeywordIndex>()));
+        services.TryAddSingleton(provider => new HybridRetriever(
+            provider.GetRequiredKeyedService<IEmbeddingGenerator<string, Embedding<float>>>(QueryEmbeddings),
+            provider.GetRequiredService<IVectorStore>()));
+
+        services.AddHostedService<VectorStoreStartup>();
+        return services;
+    }
+
+    /// <summary>Answers with sentences picked from the retrieved passages (no language model).</summary>
+    public static IServiceCollection AddExtractiveAnswers(this IServiceCollection services, ExtractiveAnswererOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.AddSingleton<IAnswerGenerator>(provider => new ExtractiveAnswerer(
+            provider.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>(), options));
+        return services;
+    }
+
+    /// <summary>The model a generator embeds with, as its metadata names it.</summary>
+    /// <exception cref="InvalidOperationException">The generator does not say its model or dimension.</exception>
+    public static EmbeddingModel ModelOf(IEmbeddingGenerator<string, Embedding<float>> generator)
+    {
+        ArgumentNullException.ThrowIfNull(generator);
+        var metadata = generator.GetService<EmbeddingGeneratorMetadata>();
+        return metadata is { DefaultModelId: { Length: > 0 } name, DefaultModelDimensions: int dimensions and > 0 }
+            ? new EmbeddingModel(name, dimensions)
+            : throw new InvalidOperationException("The embedding generator does not name its model and dimension.");
+    }
+}
