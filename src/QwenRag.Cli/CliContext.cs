@@ -23,12 +23,14 @@ internal sealed class CliContext : IAsyncDisposable
 
     /// <param name="parse">The command line; <c>--qdrant</c> and environment variables configure the services.</param>
     /// <param name="model">The Qwen model to answer with; null keeps the extractive answerer.</param>
-    public static CliContext Create(ParseResult parse, QwenModelOptions? model = null)
+    /// <param name="overrides">More configuration keys, over the command line's.</param>
+    public static CliContext Create(ParseResult parse, QwenModelOptions? model = null, IReadOnlyDictionary<string, string?>? overrides = null)
     {
         var data = DataDirectory.Resolve(parse.GetValue(CliOptions.Data));
         var configuration = new ConfigurationBuilder()
             .AddEnvironmentVariables()
             .AddInMemoryCollection(CliOptions.ConfigurationOverrides(parse))
+            .AddInMemoryCollection(overrides ?? new Dictionary<string, string?>())
             .Build();
         var services = new ServiceCollection()
             .AddLogging(ConfigureLogging)
@@ -46,6 +48,9 @@ internal sealed class CliContext : IAsyncDisposable
         .AddFilter(level => level >= LogLevel.Warning)
         .Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(
             console => console.LogToStandardErrorThreshold = LogLevel.Trace);
+
+    /// <summary>Whether the index is a Qdrant collection (<c>--qdrant</c> or configuration) rather than embedded.</summary>
+    public bool QdrantEnabled => Get<Microsoft.Extensions.Options.IOptions<Retrieval.Qdrant.QdrantOptions>>().Value.Enabled;
 
     public T Get<T>()
         where T : notnull => _services.GetRequiredService<T>();

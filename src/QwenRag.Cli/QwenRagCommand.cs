@@ -17,6 +17,7 @@ public sealed class QwenRagCommand : RootCommand
         Subcommands.Add(new SetsCommand());
         Subcommands.Add(new DocumentsCommand());
         Subcommands.Add(new ReindexCommand());
+        Subcommands.Add(new MigrateCommand());
         Subcommands.Add(new ServeCommand());
         Subcommands.Add(new WorkerCommand());
         Subcommands.Add(new ModelCommand());

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using QwenRag.Core;
 using QwenRag.Generation;
 using QwenRag.Generation.Answering;
+using QwenRag.Hosting.Qdrant;
 using QwenRag.Ingestion;
 using QwenRag.Ingestion.Pipeline;
 using QwenRag.Retrieval;
@@ -60,6 +61,7 @@ public static class QwenRagServices
         }
 
         services.AddSingleton<QueryService>();
+        services.AddSingleton<CollectionRebuild>();
         return services;
     }
 }

@@ -57,6 +57,24 @@ public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
         return Read(() => _sets.TryGetValue(set, out var s) ? s.Count : 0);
     }
 
+    /// <summary>
+    /// Up to <paramref name="limit"/> stored chunks of <paramref name="set"/> with their vectors, in storage order
+    /// after row <paramref name="afterRow"/> (0 for the first page); each comes with its row, to continue from.
+    /// </summary>
+    public IReadOnlyList<(long Row, ChunkVector Chunk)> ReadStored(string set, long afterRow, int limit)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        return _database.ReadPage(set, afterRow, limit);
+    }
+
+    /// <summary>Stored chunks per document of <paramref name="set"/>.</summary>
+    public IReadOnlyDictionary<string, long> CountByDocument(string set)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return _database.CountByDocument(set);
+    }
+
     /// <summary>Whether searches of <paramref name="set"/> go through the approximate index.</summary>
     public bool UsesApproximateIndex(string set)
     {

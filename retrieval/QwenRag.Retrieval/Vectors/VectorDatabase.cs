@@ -239,6 +239,56 @@ internal sealed class VectorDatabase : IDisposable
         return chunks;
     }
 
+    /// <summary>
+    /// Up to <paramref name="limit"/> of a set's chunks with their vectors, in row-id order after
+    /// <paramref name="afterRowId"/> (a copy can resume from the last row it took).
+    /// </summary>
+    public List<(long RowId, ChunkVector Chunk)> ReadPage(string set, long afterRowId, int limit)
+    {
+        var page = new List<(long, ChunkVector)>(limit);
+        using var connection = _database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {Columns}, vector FROM chunks WHERE set_name = $set AND id > $after ORDER BY id LIMIT $limit";
+        command.Parameters.AddWithValue("$set", set);
+        command.Parameters.AddWithValue("$after", afterRowId);
+        command.Parameters.AddWithValue("$limit", limit);
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            var record = new ChunkRecord(
+                Guid.Parse(reader.GetString(1)),
+                reader.GetString(2),
+                reader.GetString(3),
+                reader.GetString(4),
+                reader.GetInt32(5),
+                reader.GetInt32(6),
+                reader.GetInt32(7),
+                reader.GetString(8),
+                ReadTags(reader.GetString(9)));
+            var vector = MemoryMarshal.Cast<byte, float>((byte[])reader.GetValue(10)).ToArray();
+            page.Add((reader.GetInt64(0), new ChunkVector(record, vector)));
+        }
+
+        return page;
+    }
+
+    /// <summary>Chunks per document of a set.</summary>
+    public Dictionary<string, long> CountByDocument(string set)
+    {
+        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
+        using var connection = _database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT document_id, COUNT(*) FROM chunks WHERE set_name = $set GROUP BY document_id";
+        command.Parameters.AddWithValue("$set", set);
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            counts[reader.GetString(0)] = reader.GetInt64(1);
+        }
+
+        return counts;
+    }
+
     public void Dispose() => _writer.Dispose();
 
     private static string[] ReadTags(string json) =>
