@@ -53,7 +53,7 @@ public sealed class ExtractiveAnswererTests : IDisposable
         var firstSentence = response.Answer.Split(" [", 2)[0];
         Assert.Contains(expected, firstSentence, StringComparison.Ordinal);
         Assert.Equal("extractive", response.Generator);
-        Assert.Equal("s1", response.Citations[0].ChunkId);
+        Assert.Equal(TestChunkIds.Of("s1").ToString(), response.Citations[0].ChunkId);
     }
 
     [Fact]
@@ -72,7 +72,7 @@ public sealed class ExtractiveAnswererTests : IDisposable
         Assert.StartsWith("The YaRN scaled Llama 2 models reach an MMLU score of 51.9", text, StringComparison.Ordinal);
         Assert.Contains("51.9 at a 128k context window. [1]", text, StringComparison.Ordinal);
         var citations = updates[^1].Citations!;
-        Assert.Equal(new Citation("yarn.pdf", 10, "s2"), citations[0]);
+        Assert.Equal(new Citation("yarn.pdf", 10, TestChunkIds.Of("s2").ToString()), citations[0]);
     }
 
     [Fact]
@@ -119,7 +119,7 @@ public sealed class ExtractiveAnswererTests : IDisposable
         var response = await answerer.CollectAsync("What is in the table?", [Source("s1", "1.0 | 2.5 | 3.7 %% ## 42 -- 17")]);
 
         Assert.Equal("1.0 | 2.5 | 3.7 %% ## 42 -- 17 [1]", response.Answer);
-        Assert.Equal("s1", Assert.Single(response.Citations).ChunkId);
+        Assert.Equal(TestChunkIds.Of("s1").ToString(), Assert.Single(response.Citations).ChunkId);
     }
 
     [Fact]
@@ -204,7 +204,7 @@ public sealed class ExtractiveAnswererTests : IDisposable
     }
 
     internal static ScoredChunk Source(string id, string text, string document = "doc.md", int page = 1) =>
-        new(new ChunkRecord(id, "docs", "doc-" + id, document, 0, page, page, text, []), 0.5);
+        new(new ChunkRecord(TestChunkIds.Of(id), "docs", "doc-" + id, document, 0, page, page, text, []), 0.5);
 
     private static async Task<List<AnswerUpdate>> Collect(IAsyncEnumerable<AnswerUpdate> updates)
     {

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.AI;
 using QwenRag.Core;
 using QwenRag.Retrieval.Embeddings;
 using QwenRag.Retrieval.Fusion;
@@ -27,13 +28,13 @@ public sealed class HybridRetrieverTests(HybridMiniLmFixture fixture) : IClassFi
             Chunk("c3", "Web content should not be owned by the web server user."),
         ];
         await IndexAsync(keywords, chunks, vectorsFor: chunks);
-        var retriever = new HybridRetriever(_embeddings, _vectors, keywords);
+        var retriever = Retriever(keywords);
 
         var hits = await retriever.SearchAsync("Which command sets the frequency governor?", 3, Docs);
 
-        var options = new HybridRetrieverOptions();
-        Assert.Equal("c1", hits[0].Chunk.Id);
-        Assert.Equal((options.DenseWeight + options.KeywordWeight) / 61, hits[0].Score, 1e-12);
+        var fusion = new FusionOptions();
+        Assert.Equal("c1", hits[0].Chunk.Id.Name());
+        Assert.Equal((fusion.DenseWeight + fusion.KeywordWeight) / (fusion.RrfK + 1), hits[0].Score, 1e-12);
         Assert.True(hits.Count <= 3);
     }
 
@@ -44,12 +45,12 @@ public sealed class HybridRetrieverTests(HybridMiniLmFixture fixture) : IClassFi
         var dense = Chunk("d1", "Latency varies between benchmark runs on a noisy machine.");
         var keywordOnly = Chunk("k1", "Run cpupower frequency-set to pin the governor.");
         await IndexAsync(keywords, [dense, keywordOnly], vectorsFor: [dense]);
-        var retriever = new HybridRetriever(_embeddings, _vectors, keywords);
+        var retriever = Retriever(keywords);
 
         var hits = await retriever.SearchAsync("cpupower governor", 10, Docs);
 
-        Assert.Contains(hits, hit => hit.Chunk.Id == "k1");
-        Assert.Equal(hits.OrderByDescending(hit => hit.Score).Select(hit => hit.Chunk.Id), hits.Select(hit => hit.Chunk.Id));
+        Assert.Contains(hits, hit => hit.Chunk.Id.Name() == "k1");
+        Assert.Equal(hits.OrderByDescending(hit => hit.Score).Select(hit => hit.Chunk.Id.Name()), hits.Select(hit => hit.Chunk.Id.Name()));
     }
 
     [Fact]
@@ -63,11 +64,11 @@ public sealed class HybridRetrieverTests(HybridMiniLmFixture fixture) : IClassFi
             Chunk("tax", "Invoices must be filed with the tax office before the end of March."),
         ];
         await IndexAsync(keywords, chunks, vectorsFor: chunks);
-        var retriever = new HybridRetriever(_embeddings, _vectors, keywords);
+        var retriever = Retriever(keywords);
 
         var hits = await retriever.SearchAsync("keeping processor speed constant", 3, Docs);
 
-        Assert.Equal("cpu", hits[0].Chunk.Id);
+        Assert.Equal("cpu", hits[0].Chunk.Id.Name());
     }
 
     [Fact]
@@ -76,12 +77,12 @@ public sealed class HybridRetrieverTests(HybridMiniLmFixture fixture) : IClassFi
         var keywords = _database.OpenIndex();
         var chunks = Enumerable.Range(0, 30).Select(i => Chunk($"c{i:00}", $"shared topic sentence number {i}")).ToArray();
         await IndexAsync(keywords, chunks, vectorsFor: chunks);
-        var retriever = new HybridRetriever(_embeddings, _vectors, keywords, new HybridRetrieverOptions { CandidatesPerList = 10 });
+        var retriever = Retriever(keywords, new HybridRetrieverOptions { CandidatesPerList = 10 });
 
         var hits = await retriever.SearchAsync("shared topic", 4, Docs);
 
         Assert.Equal(4, hits.Count);
-        Assert.Equal(hits.Count, hits.Select(hit => hit.Chunk.Id).Distinct().Count());
+        Assert.Equal(hits.Count, hits.Select(hit => hit.Chunk.Id.Name()).Distinct().Count());
     }
 
     [Fact]
@@ -95,12 +96,12 @@ public sealed class HybridRetrieverTests(HybridMiniLmFixture fixture) : IClassFi
             Chunk("x1", "passkey retrieval accuracy", set: "other"),
         ];
         await IndexAsync(keywords, chunks, vectorsFor: chunks);
-        var retriever = new HybridRetriever(_embeddings, _vectors, keywords);
+        var retriever = Retriever(keywords);
         var filter = Docs with { DocumentIds = ["b"] };
 
         var hits = await retriever.SearchAsync("passkey accuracy", 10, filter);
 
-        Assert.Equal("b1", Assert.Single(hits).Chunk.Id);
+        Assert.Equal("b1", Assert.Single(hits).Chunk.Id.Name());
         Assert.Same(filter, _vectors.LastFilter);
     }
 
@@ -114,11 +115,11 @@ public sealed class HybridRetrieverTests(HybridMiniLmFixture fixture) : IClassFi
 
         // The dense search waits for the keyword search to have started: sequential code would time out here.
         _vectors.BeforeSearch = () => keywordStarted.Task.WaitAsync(TimeSpan.FromSeconds(10));
-        var retriever = new HybridRetriever(_embeddings, _vectors, keywords);
+        var retriever = Retriever(keywords);
 
         var hits = await retriever.SearchAsync("concurrent", 5, Docs);
 
-        Assert.Equal("c1", Assert.Single(hits).Chunk.Id);
+        Assert.Equal("c1", Assert.Single(hits).Chunk.Id.Name());
     }
 
     [Theory]
@@ -128,7 +129,7 @@ public sealed class HybridRetrieverTests(HybridMiniLmFixture fixture) : IClassFi
     [InlineData("query", 101)]
     public async Task SearchAsync_InvalidArguments_ThrowArgumentException(string query, int top)
     {
-        var retriever = new HybridRetriever(_embeddings, _vectors, _database.OpenIndex());
+        var retriever = Retriever(_database.OpenIndex());
 
         await Assert.ThrowsAnyAsync<ArgumentException>(() => retriever.SearchAsync(query, top, Docs));
     }
@@ -136,12 +137,35 @@ public sealed class HybridRetrieverTests(HybridMiniLmFixture fixture) : IClassFi
     [Fact]
     public void Constructor_InvalidOptions_Throws()
     {
-        var keywords = _database.OpenIndex();
+        var index = new EmbeddedIndex(_vectors, _database.OpenIndex());
 
-        Assert.ThrowsAny<ArgumentException>(() => new HybridRetriever(_embeddings, _vectors, keywords, new HybridRetrieverOptions { CandidatesPerList = 0 }));
-        Assert.ThrowsAny<ArgumentException>(() => new HybridRetriever(_embeddings, _vectors, keywords, new HybridRetrieverOptions { RrfK = -1 }));
-        Assert.ThrowsAny<ArgumentException>(() => new HybridRetriever(_embeddings, _vectors, keywords, new HybridRetrieverOptions { DenseWeight = -1 }));
+        Assert.ThrowsAny<ArgumentException>(() => new HybridRetriever(_embeddings, index, new HybridRetrieverOptions { CandidatesPerList = 0 }));
+        Assert.ThrowsAny<ArgumentException>(() => new HybridRetriever(_embeddings, index, new HybridRetrieverOptions { CandidatesPerList = -3 }));
     }
+
+    [Fact]
+    public async Task SearchAsync_StoreWithoutHybridSearch_AnswersFromDenseSearchAlone()
+    {
+        var keywords = _database.OpenIndex();
+        var dense = Chunk("d1", "Latency varies between benchmark runs on a noisy machine.");
+        var keywordOnly = Chunk("k1", "Run cpupower frequency-set to pin the governor.");
+        await IndexAsync(keywords, [dense, keywordOnly], vectorsFor: [dense]);
+        Assert.IsNotAssignableFrom<IHybridSearch>(_vectors);
+        var retriever = new HybridRetriever(_embeddings, _vectors);
+
+        var hits = await retriever.SearchAsync("cpupower governor", 10, Docs);
+
+        // Only the vector store was asked: the keyword-only chunk is missing and the score is the cosine, not RRF.
+        Assert.Same(Docs, _vectors.LastFilter);
+        var query = await _embeddings.GenerateVectorAsync("cpupower governor");
+        var expected = await _vectors.SearchAsync(query, 10, Docs);
+        var hit = Assert.Single(hits);
+        Assert.Equal("d1", hit.Chunk.Id.Name());
+        Assert.Equal(Assert.Single(expected).Score, hit.Score, 1e-6);
+    }
+
+    private HybridRetriever Retriever(IKeywordIndex keywords, HybridRetrieverOptions? options = null, FusionOptions? fusion = null) =>
+        new(_embeddings, new EmbeddedIndex(_vectors, keywords, fusion), options);
 
     private async Task IndexAsync(IKeywordIndex keywords, IReadOnlyList<ChunkRecord> chunks, IReadOnlyList<ChunkRecord> vectorsFor)
     {

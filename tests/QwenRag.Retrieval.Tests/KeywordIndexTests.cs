@@ -26,9 +26,9 @@ public sealed class KeywordIndexTests : IDisposable
         var hits = await index.SearchAsync("How is the model scaled with yarn?", 10, Docs);
 
         Assert.NotEmpty(hits);
-        Assert.Equal("c2", hits[0].Chunk.Id);
+        Assert.Equal("c2", hits[0].Chunk.Id.Name());
         Assert.All(hits, hit => Assert.True(hit.Score > 0));
-        Assert.Equal(hits.OrderByDescending(hit => hit.Score).Select(hit => hit.Chunk.Id), hits.Select(hit => hit.Chunk.Id));
+        Assert.Equal(hits.OrderByDescending(hit => hit.Score).Select(hit => hit.Chunk.Id.Name()), hits.Select(hit => hit.Chunk.Id.Name()));
     }
 
     [Fact]
@@ -39,14 +39,14 @@ public sealed class KeywordIndexTests : IDisposable
 
         var hits = await index.SearchAsync("fine-tuning step", 10, Docs);
 
-        Assert.Equal("c1", Assert.Single(hits).Chunk.Id);
+        Assert.Equal("c1", Assert.Single(hits).Chunk.Id.Name());
     }
 
     [Fact]
     public async Task UpsertAsync_Chunk_RoundTripsEveryField()
     {
         var index = _database.OpenIndex();
-        var chunk = new ChunkRecord("c1", "docs", "doc-7", "paper.pdf", 4, 7, 8, "Passkey retrieval accuracy.", ["a", "b c"]);
+        var chunk = new ChunkRecord(TestChunkIds.Of("c1"), "docs", "doc-7", "paper.pdf", 4, 7, 8, "Passkey retrieval accuracy.", ["a", "b c"]);
         await index.UpsertAsync([chunk]);
 
         var hit = Assert.Single(await index.SearchAsync("passkey", 5, Docs));
@@ -82,7 +82,7 @@ public sealed class KeywordIndexTests : IDisposable
 
         await index.DeleteDocumentAsync("docs", "a");
 
-        Assert.Equal(["b1"], (await index.SearchAsync("shared", 10, Docs)).Select(hit => hit.Chunk.Id));
+        Assert.Equal(["b1"], (await index.SearchAsync("shared", 10, Docs)).Select(hit => hit.Chunk.Id.Name()));
         Assert.Single(await index.SearchAsync("shared", 10, new SearchFilter("other")));
     }
 
@@ -95,7 +95,7 @@ public sealed class KeywordIndexTests : IDisposable
         await index.DeleteSetAsync("docs");
 
         Assert.Empty(await index.SearchAsync("shared", 10, Docs));
-        Assert.Equal("o1", Assert.Single(await index.SearchAsync("shared", 10, new SearchFilter("other"))).Chunk.Id);
+        Assert.Equal("o1", Assert.Single(await index.SearchAsync("shared", 10, new SearchFilter("other"))).Chunk.Id.Name());
     }
 
     [Fact]
@@ -111,7 +111,7 @@ public sealed class KeywordIndexTests : IDisposable
         ]);
 
         async Task<IEnumerable<string>> Ids(SearchFilter filter) =>
-            (await index.SearchAsync("governor", 10, filter)).Select(hit => hit.Chunk.Id).Order(StringComparer.Ordinal);
+            (await index.SearchAsync("governor", 10, filter)).Select(hit => hit.Chunk.Id.Name()).Order(StringComparer.Ordinal);
 
         Assert.Equal(["a1", "b1", "c1"], await Ids(Docs));
         Assert.Equal(["a1", "c1"], await Ids(Docs with { DocumentIds = ["a", "c"] }));
@@ -158,7 +158,7 @@ public sealed class KeywordIndexTests : IDisposable
 
         var hits = await index.SearchAsync("NEAR(", 10, Docs);
 
-        Assert.Equal("c1", Assert.Single(hits).Chunk.Id);
+        Assert.Equal("c1", Assert.Single(hits).Chunk.Id.Name());
     }
 
     [Theory]
@@ -183,7 +183,7 @@ public sealed class KeywordIndexTests : IDisposable
 
         var second = _database.OpenIndex();
 
-        Assert.Equal("c1", Assert.Single(await second.SearchAsync("passkey", 10, Docs)).Chunk.Id);
+        Assert.Equal("c1", Assert.Single(await second.SearchAsync("passkey", 10, Docs)).Chunk.Id.Name());
     }
 
     [Fact]

@@ -26,7 +26,7 @@ internal sealed class KeywordTestDatabase : IDisposable
 
     public static ChunkRecord Chunk(
         string id, string text, string set = "docs", string document = "doc-1", params string[] tags) =>
-        new(id, set, document, document + ".pdf", Index: 0, PageStart: 1, PageEnd: 1, text, tags);
+        new(TestChunkIds.Of(id), set, document, document + ".pdf", Index: 0, PageStart: 1, PageEnd: 1, text, tags);
 
     public void Dispose()
     {

@@ -15,7 +15,7 @@ public sealed class VectorStoreTests : IDisposable
 
         var hits = await store.SearchAsync(new float[] { 1, 0, 0 }, 2, new SearchFilter("s"));
 
-        Assert.Equal(["a", "c"], hits.Select(h => h.Chunk.Id));
+        Assert.Equal(["a", "c"], hits.Select(h => h.Chunk.Id.Name()));
         Assert.Equal(1.0, hits[0].Score, 5);
         Assert.Equal("doc-d1.txt", hits[0].Chunk.DocumentName);
         Assert.Equal("text of a", hits[0].Chunk.Text);
@@ -32,7 +32,7 @@ public sealed class VectorStoreTests : IDisposable
         Assert.Equal(2, store.Count("s"));
         var hits = await store.SearchAsync(new float[] { 0, 0, 1 }, 5, new SearchFilter("s"));
         Assert.Equal(2, hits.Count);
-        Assert.Equal("a", hits[0].Chunk.Id);
+        Assert.Equal("a", hits[0].Chunk.Id.Name());
         Assert.Equal("new text", hits[0].Chunk.Text);
     }
 
@@ -45,7 +45,7 @@ public sealed class VectorStoreTests : IDisposable
         await store.DeleteDocumentAsync("s", "d1");
 
         var hits = await store.SearchAsync(new float[] { 1, 0, 0 }, 5, new SearchFilter("s"));
-        Assert.Equal(["b"], hits.Select(h => h.Chunk.Id));
+        Assert.Equal(["b"], hits.Select(h => h.Chunk.Id.Name()));
     }
 
     [Fact]
@@ -78,9 +78,9 @@ public sealed class VectorStoreTests : IDisposable
         var byTags = await store.SearchAsync(query, 10, new SearchFilter("s") { Tags = ["x", "y"] });
         var byUnknownTag = await store.SearchAsync(query, 10, new SearchFilter("s") { Tags = ["nope"] });
 
-        Assert.Equal(["a", "b", "d"], bySet.Select(h => h.Chunk.Id));
-        Assert.Equal(["b", "d"], byDocument.Select(h => h.Chunk.Id));
-        Assert.Equal(["a"], byTags.Select(h => h.Chunk.Id));
+        Assert.Equal(["a", "b", "d"], bySet.Select(h => h.Chunk.Id.Name()));
+        Assert.Equal(["b", "d"], byDocument.Select(h => h.Chunk.Id.Name()));
+        Assert.Equal(["a"], byTags.Select(h => h.Chunk.Id.Name()));
         Assert.Equal(["x", "y"], byTags[0].Chunk.Tags);
         Assert.Empty(byUnknownTag);
     }
@@ -98,7 +98,7 @@ public sealed class VectorStoreTests : IDisposable
 
         var hits = await reopened.SearchAsync(new float[] { 1, 0, 0 }, 5, new SearchFilter("s") { Tags = ["x"] });
         Assert.Equal(1, reopened.Count("s"));
-        Assert.Equal("a", Assert.Single(hits).Chunk.Id);
+        Assert.Equal("a", Assert.Single(hits).Chunk.Id.Name());
     }
 
     [Fact]
@@ -120,7 +120,7 @@ public sealed class VectorStoreTests : IDisposable
         {
             var annHits = await approximate.SearchAsync(query, 10, new SearchFilter("s"));
             var exactHits = await exact.SearchAsync(query, 10, new SearchFilter("s"));
-            found += annHits.Select(h => h.Chunk.Id).Intersect(exactHits.Select(h => h.Chunk.Id)).Count() / 10.0;
+            found += annHits.Select(h => h.Chunk.Id.Name()).Intersect(exactHits.Select(h => h.Chunk.Id.Name())).Count() / 10.0;
         }
 
         Assert.True(approximate.UsesApproximateIndex("s"));
@@ -140,7 +140,7 @@ public sealed class VectorStoreTests : IDisposable
 
         Assert.Equal(20, hits.Count);
         Assert.All(hits, h => Assert.Equal("d7", h.Chunk.DocumentId));
-        Assert.Equal("c7", hits[0].Chunk.Id);
+        Assert.Equal("c7", hits[0].Chunk.Id.Name());
     }
 
     [Fact]
@@ -179,12 +179,12 @@ public sealed class VectorStoreTests : IDisposable
         using var writer = Open();
         using var reader = Open();
         await writer.UpsertAsync([Chunk("a", "s", "d1", [1, 0, 0])]);
-        Assert.Equal(["a"], (await reader.SearchAsync(new float[] { 1, 0, 0 }, 5, new SearchFilter("s"))).Select(h => h.Chunk.Id));
+        Assert.Equal(["a"], (await reader.SearchAsync(new float[] { 1, 0, 0 }, 5, new SearchFilter("s"))).Select(h => h.Chunk.Id.Name()));
 
         await writer.UpsertAsync([Chunk("b", "s", "d2", [0, 1, 0]), Chunk("a", "s", "d1", [0, 0, 1], text: "new text")]);
 
         var hits = await reader.SearchAsync(new float[] { 0, 1, 0 }, 5, new SearchFilter("s"));
-        Assert.Equal(["b", "a"], hits.Select(h => h.Chunk.Id));
+        Assert.Equal(["b", "a"], hits.Select(h => h.Chunk.Id.Name()));
         Assert.Equal(2, reader.Count("s"));
         Assert.Equal("new text", (await reader.SearchAsync(new float[] { 0, 0, 1 }, 1, new SearchFilter("s")))[0].Chunk.Text);
     }
@@ -199,7 +199,7 @@ public sealed class VectorStoreTests : IDisposable
         await writer.DeleteDocumentAsync("s", "d1");
         await writer.DeleteSetAsync("t");
 
-        Assert.Equal(["b"], (await reader.SearchAsync(new float[] { 1, 0, 0 }, 5, new SearchFilter("s"))).Select(h => h.Chunk.Id));
+        Assert.Equal(["b"], (await reader.SearchAsync(new float[] { 1, 0, 0 }, 5, new SearchFilter("s"))).Select(h => h.Chunk.Id.Name()));
         Assert.Empty(await reader.SearchAsync(new float[] { 1, 0, 0 }, 5, new SearchFilter("t")));
         Assert.Equal(0, reader.Count("t"));
         Assert.DoesNotContain("t", reader.Sets);
@@ -215,7 +215,7 @@ public sealed class VectorStoreTests : IDisposable
         await writer.UpsertAsync([Chunk("a", "new", "d1", [1, 0, 0], tags: ["x"])]);
 
         var hits = await reader.SearchAsync(new float[] { 1, 0, 0 }, 5, new SearchFilter("new") { Tags = ["x"] });
-        Assert.Equal("a", Assert.Single(hits).Chunk.Id);
+        Assert.Equal("a", Assert.Single(hits).Chunk.Id.Name());
         Assert.Contains("new", reader.Sets);
     }
 
@@ -230,7 +230,7 @@ public sealed class VectorStoreTests : IDisposable
         await writer.DeleteSetAsync("s");
         await writer.UpsertAsync([Chunk("b", "s", "d1", [1, 0, 0])]);
 
-        Assert.Equal(["b"], (await reader.SearchAsync(new float[] { 1, 0, 0 }, 5, new SearchFilter("s"))).Select(h => h.Chunk.Id));
+        Assert.Equal(["b"], (await reader.SearchAsync(new float[] { 1, 0, 0 }, 5, new SearchFilter("s"))).Select(h => h.Chunk.Id.Name()));
     }
 
     [Fact]
@@ -244,7 +244,7 @@ public sealed class VectorStoreTests : IDisposable
         await writer.UpsertAsync([Chunk("a", "t", "d1", [1, 0, 0])]);
 
         Assert.Empty(await reader.SearchAsync(new float[] { 1, 0, 0 }, 5, new SearchFilter("s")));
-        Assert.Equal("a", Assert.Single(await reader.SearchAsync(new float[] { 1, 0, 0 }, 5, new SearchFilter("t"))).Chunk.Id);
+        Assert.Equal("a", Assert.Single(await reader.SearchAsync(new float[] { 1, 0, 0 }, 5, new SearchFilter("t"))).Chunk.Id.Name());
     }
 
     [Fact]
@@ -279,7 +279,7 @@ public sealed class VectorStoreTests : IDisposable
         Assert.Empty(await store.SearchAsync(new float[] { 1, 0, 0 }, 5, new SearchFilter("gone")));
         Assert.Equal(1, store.Count("s"));
         Assert.Equal(reloads, store.Reloads);
-        Assert.Equal("a", Assert.Single(hits).Chunk.Id);
+        Assert.Equal("a", Assert.Single(hits).Chunk.Id.Name());
 
         // Another store's write is a reason to reload, once.
         await other.UpsertAsync([Chunk("c", "s", "d3", [1, 0, 0])]);
@@ -303,14 +303,14 @@ public sealed class VectorStoreTests : IDisposable
         var hits = await reader.SearchAsync(vectors[5], 5, new SearchFilter("s"));
 
         Assert.True(reader.UsesApproximateIndex("s"));
-        Assert.Equal("c5", hits[0].Chunk.Id);
+        Assert.Equal("c5", hits[0].Chunk.Id.Name());
         Assert.Equal(written, File.GetLastWriteTimeUtc(indexFile));
 
         // A delete does not rewrite the file, so the reader's reload retrains, as opening would.
         await writer.DeleteDocumentAsync("s", "d5");
         hits = await reader.SearchAsync(vectors[6], 5, new SearchFilter("s"));
         Assert.True(reader.UsesApproximateIndex("s"));
-        Assert.Equal("c6", hits[0].Chunk.Id);
+        Assert.Equal("c6", hits[0].Chunk.Id.Name());
         Assert.Equal(1080, reader.Count("s"));
     }
 
@@ -368,5 +368,5 @@ public sealed class VectorStoreTests : IDisposable
     private EmbeddedVectorStore Open(EmbeddedVectorStoreOptions? options = null) => new(_directory, options);
 
     private static ChunkVector Chunk(string id, string set, string document, float[] vector, string? text = null, string[]? tags = null) =>
-        new(new ChunkRecord(id, set, document, $"doc-{document}.txt", 0, 1, 1, text ?? $"text of {id}", tags ?? []), vector);
+        new(new ChunkRecord(TestChunkIds.Of(id), set, document, $"doc-{document}.txt", 0, 1, 1, text ?? $"text of {id}", tags ?? []), vector);
 }
