@@ -30,6 +30,11 @@ public sealed class CliErrorTests : IDisposable
     [InlineData("does not exist", "bench", "generate", "--model", "missing-model")]
     [InlineData("--device must be cpu or cuda (was 'gpu')", "ask", "q", "--set", "s", "--device", "gpu")]
     [InlineData("--runs must be between 1 and 100", "bench", "cold-start", "--set", "s", "--runs", "0")]
+    [InlineData("QwenRag:Qdrant:Url must be an http:// or https:// address", "search", "q", "--set", "s", "--qdrant", "ftp://qdrant:6334")]
+    [InlineData("Qdrant at http://127.0.0.1:1 is unavailable", "migrate", "--set", "s", "--to-qdrant", "http://127.0.0.1:1")]
+    [InlineData("Give either --set NAME or --all", "migrate", "--to-qdrant", "http://127.0.0.1:1")]
+    [InlineData("Give either --set NAME or --embedding MODEL", "reindex")]
+    [InlineData("--embedding rebuilds a Qdrant collection", "reindex", "--embedding", "all-MiniLM-L6-v2")]
     public async Task UserError_AnyCommand_OneErrorLineOnStderrNothingOnStdoutExitOne(string message, params string[] arguments)
     {
         var result = await QwenRagProcess.RunAsync(_directory.Path, arguments);

@@ -56,7 +56,9 @@ public sealed class EmbeddedIndex : IVectorStore, IHybridSearch
         // SQLite answers synchronously; on the thread pool the keyword search overlaps the dense scan.
         var keywordSearch = Task.Run(
             () => _keywords.SearchAsync(query.Text, query.CandidatesPerList, filter, cancellationToken), cancellationToken);
-        var dense = await _vectors.SearchAsync(query.Vector, query.CandidatesPerList, filter, cancellationToken).ConfigureAwait(false);
+        var denseSearch = _vectors.SearchAsync(query.Vector, query.CandidatesPerList, filter, cancellationToken);
+        await Task.WhenAll(denseSearch, keywordSearch).ConfigureAwait(false);
+        var dense = await denseSearch.ConfigureAwait(false);
         var keywords = await keywordSearch.ConfigureAwait(false);
 
         var fused = ReciprocalRankFusion.Fuse([dense, keywords], _fusion.RrfK, [_fusion.DenseWeight, _fusion.KeywordWeight]);

@@ -20,7 +20,8 @@ public sealed class QdrantOptions
 
     /// <summary>
     /// The alias searches and writes go through; collections behind it are named
-    /// <c>{Alias}-{model}-{dimensions}-{created}</c>, one per embedding model.
+    /// <c>{Alias}-{model}-{dimensions}</c>, one per embedding model (a rebuild for the model
+    /// the alias already serves adds <c>-{created}</c>).
     /// </summary>
     public string Alias { get; set; } = "qwenrag";
 

@@ -276,12 +276,14 @@ public static class QdrantRequests
                 ? tags.ListValue.Values.Select(v => v.StringValue).ToArray()
                 : []);
 
-        Value Field(string name) =>
-            payload.TryGetValue(name, out var value) ? value : throw new FormatException($"Point {id.Uuid} has no '{name}' payload.");
+        Value Field(string name, Value.KindOneofCase kind) =>
+            !payload.TryGetValue(name, out var value) ? throw new FormatException($"Point {id.Uuid} has no '{name}' payload.")
+            : value.KindCase != kind ? throw new FormatException($"Point {id.Uuid} has a '{name}' payload of kind {value.KindCase}, not {kind}.")
+            : value;
 
-        string Text(string name) => Field(name).StringValue;
+        string Text(string name) => Field(name, Value.KindOneofCase.StringValue).StringValue;
 
-        long Number(string name) => Field(name).IntegerValue;
+        long Number(string name) => Field(name, Value.KindOneofCase.IntegerValue).IntegerValue;
     }
 
     private static Condition Keyword(string field, string value) =>

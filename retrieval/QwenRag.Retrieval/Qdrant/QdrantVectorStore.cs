@@ -160,6 +160,7 @@ public sealed class QdrantVectorStore : IVectorStore, IHybridSearch
         ReadOnlyMemory<float> query, int top, SearchFilter filter, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(filter);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(top);
         await InitializeAsync(cancellationToken).ConfigureAwait(false);
         return await QueryAsync(QdrantRequests.DenseQuery(Target, query, top, filter), cancellationToken).ConfigureAwait(false);
     }
@@ -169,6 +170,8 @@ public sealed class QdrantVectorStore : IVectorStore, IHybridSearch
     {
         ArgumentNullException.ThrowIfNull(query);
         ArgumentNullException.ThrowIfNull(filter);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(query.Top);
+        ArgumentOutOfRangeException.ThrowIfLessThan(query.CandidatesPerList, query.Top);
         await InitializeAsync(cancellationToken).ConfigureAwait(false);
         var request = QdrantRequests.HybridQuery(Target, query, _sparse.EncodeQuery(query.Text), filter, _options.RrfK);
         return await QueryAsync(request, cancellationToken).ConfigureAwait(false);
