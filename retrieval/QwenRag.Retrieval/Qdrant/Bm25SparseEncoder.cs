@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.IO.Hashing;
 using System.Text;
 using QwenRag.Retrieval.Keywords;
@@ -18,12 +19,15 @@ public sealed class Bm25SparseEncoder : IDisposable
     public const double B = 0.75;
 
     /// <summary>
-    /// Average words per chunk of this project's chunker (200-token target over MiniLM word pieces), measured on
-    /// the shared corpus.
+    /// Average words per chunk of this project's chunker (200-token target over MiniLM word pieces): the shared
+    /// corpus's PDFs average 86 whitespace-separated words per chunk (997 chunks, <c>bench vectors --corpus</c>);
+    /// splitting at punctuation as the keyword index does adds a few.
     /// </summary>
-    public const double DefaultAverageChunkLength = 150;
+    public const double DefaultAverageChunkLength = 90;
 
-    private readonly Fts5Terms _terms = new();
+    // One FTS5 tokenizer per concurrent caller (each is an in-memory SQLite connection, used by one thread at a
+    // time), so that ingestion batches and searches never queue behind one another.
+    private readonly ConcurrentBag<Fts5Terms> _terms = [];
 
     public Bm25SparseEncoder(double averageChunkLength = DefaultAverageChunkLength)
     {
@@ -58,17 +62,36 @@ public sealed class Bm25SparseEncoder : IDisposable
             }
         }
 
-        return Build(_terms.Count(content.ToString()), count => Weight(count, length, AverageChunkLength));
+        return Build(Count(content.ToString()), count => Weight(count, length, AverageChunkLength));
     }
 
     /// <summary>The sparse vector of a query: each distinct non-stopword term once, weight 1 (IDF is the server's).</summary>
     public SparseTerms EncodeQuery(string text)
     {
         var terms = KeywordTerms.ContentTerms(text).Take(KeywordTerms.MaxQueryTerms);
-        return Build(_terms.Count(string.Join(' ', terms)), _ => 1f);
+        return Build(Count(string.Join(' ', terms)), _ => 1f);
     }
 
-    public void Dispose() => _terms.Dispose();
+    public void Dispose()
+    {
+        while (_terms.TryTake(out var terms))
+        {
+            terms.Dispose();
+        }
+    }
+
+    private IReadOnlyList<(string Term, int Count)> Count(string text)
+    {
+        var terms = _terms.TryTake(out var idle) ? idle : new Fts5Terms();
+        try
+        {
+            return terms.Count(text);
+        }
+        finally
+        {
+            _terms.Add(terms);
+        }
+    }
 
     private static SparseTerms Build(IReadOnlyList<(string Term, int Count)> counts, Func<int, float> weight)
     {

@@ -15,7 +15,7 @@ public sealed class QdrantCollections(QdrantConnection connection, QdrantOptions
     public async Task<string?> FindAliasTargetAsync(CancellationToken cancellationToken)
     {
         var aliases = await connection.CallAsync(
-            "listing aliases", (c, deadline, token) => c.Collections.ListAliasesAsync(new ListAliasesRequest(), deadline: deadline, cancellationToken: token), cancellationToken);
+            "listing aliases", (c, deadline, token) => c.Collections.ListAliasesAsync(new ListAliasesRequest(), deadline: deadline, cancellationToken: token), cancellationToken).ConfigureAwait(false);
         return aliases.Aliases.FirstOrDefault(a => a.AliasName == Alias)?.CollectionName;
     }
 
@@ -28,21 +28,22 @@ public sealed class QdrantCollections(QdrantConnection connection, QdrantOptions
     {
         if (await FindAliasTargetAsync(cancellationToken) is { } existing)
         {
-            await VerifyAsync(existing, model, cancellationToken);
+            await VerifyAsync(existing, model, cancellationToken).ConfigureAwait(false);
             return existing;
         }
 
         var name = QdrantRequests.CollectionName(Alias, model.Name, model.Dimensions);
-        await CreateAsync(name, model, cancellationToken);
+        await CreateAsync(name, model, cancellationToken).ConfigureAwait(false);
         try
         {
-            await SwitchAliasAsync(name, aliasExists: false, cancellationToken);
+            await SwitchAliasAsync(name, aliasExists: false, cancellationToken).ConfigureAwait(false);
         }
         catch (Core.VectorStoreException)
         {
             // Another process created the alias meanwhile: take what it points at, if that fits.
-            var target = await FindAliasTargetAsync(cancellationToken) ?? throw new InvalidOperationException($"Qdrant at {connection.Url}: alias '{Alias}' could not be created.");
-            await VerifyAsync(target, model, cancellationToken);
+            var target = await FindAliasTargetAsync(cancellationToken).ConfigureAwait(false)
+                ?? throw new InvalidOperationException($"Qdrant at {connection.Url}: alias '{Alias}' could not be created.");
+            await VerifyAsync(target, model, cancellationToken).ConfigureAwait(false);
             return target;
         }
 
@@ -55,10 +56,10 @@ public sealed class QdrantCollections(QdrantConnection connection, QdrantOptions
         var exists = await connection.CallAsync(
             $"checking collection '{name}'",
             (c, deadline, token) => c.Collections.CollectionExistsAsync(new CollectionExistsRequest { CollectionName = name }, deadline: deadline, cancellationToken: token),
-            cancellationToken);
+            cancellationToken).ConfigureAwait(false);
         if (exists.Result.Exists)
         {
-            await VerifyAsync(name, model, cancellationToken);
+            await VerifyAsync(name, model, cancellationToken).ConfigureAwait(false);
         }
         else
         {
@@ -66,12 +67,12 @@ public sealed class QdrantCollections(QdrantConnection connection, QdrantOptions
             {
                 var request = QdrantRequests.CreateCollection(name, model.Dimensions, options);
                 await connection.CallAsync(
-                    $"creating collection '{name}'", (c, deadline, token) => c.Collections.CreateAsync(request, deadline: deadline, cancellationToken: token), cancellationToken);
+                    $"creating collection '{name}'", (c, deadline, token) => c.Collections.CreateAsync(request, deadline: deadline, cancellationToken: token), cancellationToken).ConfigureAwait(false);
             }
             catch (Core.VectorStoreException)
             {
                 // Lost a race with another process creating it: fine if what it created fits.
-                await VerifyAsync(name, model, cancellationToken);
+                await VerifyAsync(name, model, cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -80,7 +81,7 @@ public sealed class QdrantCollections(QdrantConnection connection, QdrantOptions
             await connection.CallAsync(
                 $"indexing payload '{index.FieldName}' of '{name}'",
                 (c, deadline, token) => c.Points.CreateFieldIndexAsync(index, deadline: deadline, cancellationToken: token),
-                cancellationToken);
+                cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -106,7 +107,7 @@ public sealed class QdrantCollections(QdrantConnection connection, QdrantOptions
         var info = await connection.CallAsync(
             $"reading collection '{collection}'",
             (c, deadline, token) => c.Collections.GetAsync(new GetCollectionInfoRequest { CollectionName = collection }, deadline: deadline, cancellationToken: token),
-            cancellationToken);
+            cancellationToken).ConfigureAwait(false);
         if (Mismatch(collection, info.Result.Config.Params, model) is { } mismatch)
         {
             throw new InvalidOperationException($"Qdrant at {connection.Url}: {mismatch}");

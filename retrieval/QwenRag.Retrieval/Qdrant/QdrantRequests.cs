@@ -3,9 +3,9 @@ using System.Text;
 using Qdrant.Client.Grpc;
 using QwenRag.Core;
 using Filter = Qdrant.Client.Grpc.Filter;
+using Match = Qdrant.Client.Grpc.Match;
 using PointVectors = Qdrant.Client.Grpc.Vectors;
 using ServerFusion = Qdrant.Client.Grpc.Fusion;
-using Match = Qdrant.Client.Grpc.Match;
 
 namespace QwenRag.Retrieval.Qdrant;
 
