@@ -224,16 +224,7 @@ internal sealed class VectorDatabase : IDisposable
         using var reader = command.ExecuteReader();
         while (reader.Read())
         {
-            chunks[reader.GetInt64(0)] = new ChunkRecord(
-                Guid.Parse(reader.GetString(1)),
-                reader.GetString(2),
-                reader.GetString(3),
-                reader.GetString(4),
-                reader.GetInt32(5),
-                reader.GetInt32(6),
-                reader.GetInt32(7),
-                reader.GetString(8),
-                ReadTags(reader.GetString(9)));
+            chunks[reader.GetInt64(0)] = ReadChunk(reader);
         }
 
         return chunks;
@@ -255,16 +246,7 @@ internal sealed class VectorDatabase : IDisposable
         using var reader = command.ExecuteReader();
         while (reader.Read())
         {
-            var record = new ChunkRecord(
-                Guid.Parse(reader.GetString(1)),
-                reader.GetString(2),
-                reader.GetString(3),
-                reader.GetString(4),
-                reader.GetInt32(5),
-                reader.GetInt32(6),
-                reader.GetInt32(7),
-                reader.GetString(8),
-                ReadTags(reader.GetString(9)));
+            var record = ReadChunk(reader);
             var vector = MemoryMarshal.Cast<byte, float>((byte[])reader.GetValue(10)).ToArray();
             page.Add((reader.GetInt64(0), new ChunkVector(record, vector)));
         }
@@ -290,6 +272,18 @@ internal sealed class VectorDatabase : IDisposable
     }
 
     public void Dispose() => _writer.Dispose();
+
+    /// <summary>The chunk of a row read with <see cref="Columns"/> first.</summary>
+    private static ChunkRecord ReadChunk(SqliteDataReader reader) => new(
+        Guid.Parse(reader.GetString(1)),
+        reader.GetString(2),
+        reader.GetString(3),
+        reader.GetString(4),
+        reader.GetInt32(5),
+        reader.GetInt32(6),
+        reader.GetInt32(7),
+        reader.GetString(8),
+        ReadTags(reader.GetString(9)));
 
     private static string[] ReadTags(string json) =>
         json is "[]" ? [] : JsonSerializer.Deserialize(json, VectorJsonContext.Default.StringArray) ?? [];
