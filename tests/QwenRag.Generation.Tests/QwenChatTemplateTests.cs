@@ -73,6 +73,17 @@ public sealed class QwenChatTemplateTests
     }
 
     [Fact]
+    public void Render_ToolCallsOnAUserTurn_Refused()
+    {
+        var template = QwenChatTemplate.ForFamily(QwenChatFamily.Qwen3);
+        using var arguments = JsonDocument.Parse("{}");
+
+        var error = Assert.Throws<ArgumentException>(() => template.Render(
+            [new TemplateMessage("user", "hi", [new TemplateToolCall("f", arguments.RootElement)])], null, true, null));
+        Assert.Contains("only assistant turns call tools", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ChatMl_RendersTurnsWithoutDefaultSystemPrompt()
     {
         var template = QwenChatTemplate.ForFamily(QwenChatFamily.ChatML);

@@ -168,6 +168,11 @@ public sealed class QwenChatTemplate
             {
                 throw new ArgumentException($"Message {i} has role '{message.Role}'; expected system, user, assistant or tool.", nameof(messages));
             }
+
+            if (message.ToolCalls is { Count: > 0 } && message.Role != TemplateMessage.Assistant)
+            {
+                throw new ArgumentException($"Message {i} has tool calls but role '{message.Role}'; only assistant turns call tools.", nameof(messages));
+            }
         }
 
         tools ??= [];
