@@ -2,7 +2,7 @@ using System.CommandLine;
 
 namespace QwenRag.Cli.Commands;
 
-/// <summary><c>qwenrag model</c>: tiny random Qwen checkpoints, ONNX models built from checkpoints, logits, tokenizing.</summary>
+/// <summary><c>qwenrag model</c>: tiny random Qwen checkpoints, ONNX models built from checkpoints, logits, tokenizing, chat rendering.</summary>
 internal sealed class ModelCommand : Command
 {
     public ModelCommand()
@@ -12,5 +12,6 @@ internal sealed class ModelCommand : Command
         Subcommands.Add(new ModelBuildCommand());
         Subcommands.Add(new ModelLogitsCommand());
         Subcommands.Add(new ModelTokenizeCommand());
+        Subcommands.Add(new ModelRenderChatCommand());
     }
 }
