@@ -30,4 +30,23 @@ public sealed class AgentFrameworkTests(PluginFixture fixture)
             response.Text);
         Assert.Contains($"{question.Document} p.{question.Page}", response.Text, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Agent_DetailedErrors_TheModelReadsWhyTheToolFailed()
+    {
+        var kernel = fixture.InProcess;
+        var tools = kernel.Plugins["qwenrag"].AsAIFunctions(kernel).Cast<AITool>().ToList();
+        using var model = new ScriptedChatClient("qwenrag_ask", new Dictionary<string, object?> { ["question"] = "What?", ["set"] = "no-such-set" });
+
+        // The README's pipeline: function invocation with detailed errors, handed to the agent as it is.
+        using var chatClient = model.AsBuilder().UseFunctionInvocation(configure: invoker => invoker.IncludeDetailedErrors = true).Build();
+        var agent = chatClient.AsAIAgent(new ChatClientAgentOptions
+        {
+            ChatOptions = new ChatOptions { Instructions = "Answer from the user's documents.", Tools = tools },
+            UseProvidedChatClientAsIs = true,
+        });
+        var response = await agent.RunAsync("What?");
+
+        Assert.Contains("Set 'no-such-set' does not exist (it has no documents). Call list_sets", response.Text, StringComparison.Ordinal);
+    }
 }
