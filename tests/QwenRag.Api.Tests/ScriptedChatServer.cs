@@ -50,7 +50,10 @@ public sealed class ScriptedChatServer : IAsyncDisposable
         {
             await context.Response.WriteAsJsonAsync(new
             {
-                id = "chatcmpl-1", @object = "chat.completion", created = 1, model,
+                id = "chatcmpl-1",
+                @object = "chat.completion",
+                created = 1,
+                model,
                 choices = new[] { new { index = 0, message = new { role = "assistant", content = Answer }, finish_reason = "stop" } },
                 usage = new { prompt_tokens = 1, completion_tokens = 1, total_tokens = 2 },
             });
@@ -71,7 +74,10 @@ public sealed class ScriptedChatServer : IAsyncDisposable
         {
             var chunk = JsonSerializer.Serialize(new
             {
-                id = "chatcmpl-1", @object = "chat.completion.chunk", created = 1, model,
+                id = "chatcmpl-1",
+                @object = "chat.completion.chunk",
+                created = 1,
+                model,
                 choices = new[] { new { index = 0, delta, finish_reason = finish } },
             });
             await context.Response.WriteAsync($"data: {chunk}\n\n");
