@@ -152,6 +152,20 @@ public sealed class QwenChatClientTests(ChatModelFixture fixture) : IClassFixtur
     }
 
     [Fact]
+    public void ToolCallTags_SurviveTheDecoderThatSkipsSpecialTokens()
+    {
+        // The chat client decodes with special tokens skipped; <tool_call> is an added token but not a special one.
+        var tokenizer = Tokenization.QwenTokenizer.Load(fixture.ModelDirectory);
+        var ids = tokenizer.Encode("<tool_call>\n{\"name\": \"search\", \"arguments\": {\"query\": \"rag\"}}\n</tool_call><|im_end|>");
+        Assert.Contains(tokenizer.TokenId("<tool_call>")!.Value, ids);
+        var decoder = tokenizer.CreateStreamingDecoder(skipSpecialTokens: true);
+
+        var text = string.Concat(ids.Select(decoder.Push)) + decoder.Flush();
+
+        Assert.Equal("search", Assert.IsType<FunctionCallContent>(Assert.Single(QwenToolCallParser.Parse(text))).Name);
+    }
+
+    [Fact]
     public async Task GenerateTokensAsync_SameTokensAsChat()
     {
         var tokenizer = Tokenization.QwenTokenizer.Load(fixture.ModelDirectory);
