@@ -1,15 +1,22 @@
+using System.ClientModel;
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using OpenAI;
 using QwenRag.Core;
 using QwenRag.Generation.Answering;
+using QwenRag.Generation.Chat;
 
 namespace QwenRag.Generation;
 
 public static class GenerationServices
 {
     /// <summary>
-    /// Answers with the Qwen model in <see cref="QwenModelOptions.Directory"/>: one <see cref="QwenAnswerGenerator"/>
-    /// shared by all requests, with its bounded queue, loaded on first use.
+    /// Answers with the Qwen model in <see cref="QwenModelOptions.Directory"/>: one <see cref="QwenChatClient"/>,
+    /// registered as the <see cref="IChatClient"/> with <c>AddChatClient</c> behind a
+    /// <see cref="GenerationQueueChatClient"/> of <see cref="QwenModelOptions.MaxQueuedRequests"/>, shared by all
+    /// requests and loaded on first use; the <see cref="IAnswerGenerator"/> is a <see cref="ChatAnswerGenerator"/>
+    /// over that client.
     /// </summary>
     /// <exception cref="ArgumentException">The model directory is empty or missing, or the queue bound is negative.</exception>
     public static IServiceCollection AddQwenGeneration(this IServiceCollection services, QwenModelOptions model)
@@ -28,9 +35,39 @@ public static class GenerationServices
         }
 
         ArgumentOutOfRangeException.ThrowIfNegative(model.MaxQueuedRequests, $"{nameof(model)}.{nameof(model.MaxQueuedRequests)}");
-        var options = model with { Directory = directory };
-        services.AddSingleton(provider => new QwenAnswerGenerator(options, provider.GetService<ILogger<QwenAnswerGenerator>>()));
-        services.AddSingleton<IAnswerGenerator>(provider => provider.GetRequiredService<QwenAnswerGenerator>());
+        ArgumentNullException.ThrowIfNull(model.Runtime);
+        services.AddChatClient(provider => QwenChatClient.Open(
+                directory, model.Runtime, provider.GetService<ILoggerFactory>()?.CreateLogger<QwenChatClient>()))
+            .UseGenerationQueue(model.MaxQueuedRequests);
+        services.AddSingleton<IAnswerGenerator>(provider =>
+            new ChatAnswerGenerator(provider.GetRequiredService<IChatClient>(), ChatAnswerGenerator.QwenName));
+        return services;
+    }
+
+    /// <summary>
+    /// Answers with a model behind an OpenAI-compatible server: its <see cref="IChatClient"/> (Microsoft.Extensions.AI.OpenAI)
+    /// registered with <c>AddChatClient</c>, and a <see cref="ChatAnswerGenerator"/> over it that packs sources by an
+    /// <see cref="EstimatedTokenBudget"/> of <see cref="ChatServerOptions.ContextTokens"/>. No queue: the server
+    /// schedules its own requests.
+    /// </summary>
+    /// <exception cref="ArgumentException">The endpoint is not an absolute http(s) address, the model is empty, or the context is below 1.</exception>
+    public static IServiceCollection AddChatServerGeneration(this IServiceCollection services, ChatServerOptions server)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(server);
+        ArgumentNullException.ThrowIfNull(server.Endpoint);
+        if (!server.Endpoint.IsAbsoluteUri || (server.Endpoint.Scheme != Uri.UriSchemeHttp && server.Endpoint.Scheme != Uri.UriSchemeHttps))
+        {
+            throw new ArgumentException($"The chat endpoint '{server.Endpoint}' is not an absolute http or https address.", nameof(server));
+        }
+
+        ArgumentException.ThrowIfNullOrWhiteSpace(server.Model, $"{nameof(server)}.{nameof(server.Model)}");
+        var budget = new EstimatedTokenBudget(server.ContextTokens);
+        // Servers without keys ignore the bearer token, but the OpenAI client insists on one.
+        var key = new ApiKeyCredential(string.IsNullOrEmpty(server.ApiKey) ? "none" : server.ApiKey);
+        services.AddChatClient(_ => new OpenAI.Chat.ChatClient(server.Model, key, new OpenAIClientOptions { Endpoint = server.Endpoint }).AsIChatClient());
+        services.AddSingleton<IAnswerGenerator>(provider =>
+            new ChatAnswerGenerator(provider.GetRequiredService<IChatClient>(), ChatAnswerGenerator.ServerName, budget));
         return services;
     }
 }

@@ -26,10 +26,11 @@ public static class ApiServices
         var data = DataDirectory.Resolve(dataOptions?.DataDirectory);
         var generation = GenerationOptions.Read(builder.Configuration);
         var model = generation.ModelOptions(dataOptions?.ModelDirectory);
+        var chat = ChatEndpointOptions.Read(builder.Configuration);
         var compute = ComputeOptions.Read(builder.Configuration);
-        services.AddQwenRag(data, model: model, compute: compute);
+        services.AddQwenRag(data, model: model, compute: compute, chat: chat);
         compute.ApplyToThreadPool();
-        if (model is not null)
+        if (model is not null && chat is null)
         {
             services.AddHostedService<ModelStartup>();
         }

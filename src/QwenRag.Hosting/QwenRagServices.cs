@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using QwenRag.Core;
 using QwenRag.Generation;
 using QwenRag.Generation.Answering;
+using QwenRag.Generation.Chat;
 using QwenRag.Hosting.Qdrant;
 using QwenRag.Ingestion;
 using QwenRag.Ingestion.Pipeline;
@@ -15,8 +16,8 @@ namespace QwenRag.Hosting;
 /// <summary>
 /// Wires the three libraries over one data directory: <see cref="IngestionServices.AddIngestion"/>,
 /// <see cref="RetrievalServices.AddRetrieval"/> (embedded index, or Qdrant when <c>QwenRag:Qdrant:Url</c> is
-/// configured) and, with a model, <see cref="GenerationServices.AddQwenGeneration"/>; without one, answers are
-/// extractive. Everything is a lazily created singleton, so a command that only lists sets never loads the
+/// configured) and, with a chat server, <see cref="GenerationServices.AddChatServerGeneration"/>, else with a model,
+/// <see cref="GenerationServices.AddQwenGeneration"/>; without either, answers are extractive. Everything is a lazily created singleton, so a command that only lists sets never loads the
 /// embedding model. Options not passed here are bound from the host's <see cref="IConfiguration"/> (an empty one
 /// when the host registers none).
 /// </summary>
@@ -30,15 +31,18 @@ public static class QwenRagServices
     /// <param name="ingestion">Ingestion options; null binds section <c>QwenRag:Ingestion</c>.</param>
     /// <param name="model">The Qwen model to answer with; null keeps the extractive answerer.</param>
     /// <param name="compute">How searches, answers and ingestion share the CPU; null takes the defaults.</param>
+    /// <param name="chat">An OpenAI-compatible server to answer with instead of <paramref name="model"/>; null for none.</param>
     /// <exception cref="ArgumentException">
-    /// The model directory does not exist, the queue bound is negative, or an option is out of range.
+    /// The model directory does not exist, the queue bound is negative, the chat server's address is not http(s), or
+    /// an option is out of range.
     /// </exception>
     public static IServiceCollection AddQwenRag(
         this IServiceCollection services,
         DataDirectory data,
         IngestionOptions? ingestion = null,
         QwenModelOptions? model = null,
-        ComputeOptions? compute = null)
+        ComputeOptions? compute = null,
+        ChatServerOptions? chat = null)
     {
         compute ??= new ComputeOptions();
         compute.Validate();
@@ -47,7 +51,11 @@ public static class QwenRagServices
         services.AddSingleton(data);
         services.AddIngestion(ingestion);
         services.AddRetrieval(compute.EmbeddingThreads, compute.QueryEmbeddingThreads);
-        if (model is null)
+        if (chat is not null)
+        {
+            services.AddChatServerGeneration(chat);
+        }
+        else if (model is null)
         {
             services.AddExtractiveAnswers(new ExtractiveAnswererOptions
             {

@@ -134,6 +134,86 @@ public sealed class QwenChatClientTests(ChatModelFixture fixture) : IClassFixtur
         Assert.Equal("onnx", metadata.DefaultModelId);
     }
 
+    [Fact]
+    public async Task GetStreamingResponseAsync_WithTools_StillStreams()
+    {
+        var tool = AIFunctionFactory.Create((string query) => query, "search", "Searches.");
+        var options = new ChatOptions { Temperature = 0, MaxOutputTokens = 12, Tools = [tool] };
+        var plain = await fixture.Client.GetResponseAsync(Messages, new ChatOptions { Temperature = 0, MaxOutputTokens = 12 });
+
+        var (text, updates) = await Stream(fixture.Client, options);
+
+        // Random weights write no tool call: the text is the plain answer's, up to whitespace held at the end.
+        Assert.True(updates >= 2, $"{updates} updates");
+        Assert.Equal(plain.Text, text);
+        var response = await fixture.Client.GetResponseAsync(Messages, options);
+        Assert.Empty(response.Messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>());
+        Assert.NotEqual(ChatFinishReason.ToolCalls, response.FinishReason);
+    }
+
+    [Fact]
+    public void ToolCallTags_SurviveTheDecoderThatSkipsSpecialTokens()
+    {
+        // The chat client decodes with special tokens skipped; <tool_call> is an added token but not a special one.
+        var tokenizer = Tokenization.QwenTokenizer.Load(fixture.ModelDirectory);
+        var ids = tokenizer.Encode("<tool_call>\n{\"name\": \"search\", \"arguments\": {\"query\": \"rag\"}}\n</tool_call><|im_end|>");
+        Assert.Contains(tokenizer.TokenId("<tool_call>")!.Value, ids);
+        var decoder = tokenizer.CreateStreamingDecoder(skipSpecialTokens: true);
+
+        var text = string.Concat(ids.Select(decoder.Push)) + decoder.Flush();
+
+        Assert.Equal("search", Assert.IsType<FunctionCallContent>(Assert.Single(QwenToolCallParser.Parse(text))).Name);
+    }
+
+    [Fact]
+    public async Task GenerateTokensAsync_SameTokensAsChat()
+    {
+        var tokenizer = Tokenization.QwenTokenizer.Load(fixture.ModelDirectory);
+        var prompt = tokenizer.Encode(fixture.Client.RenderPrompt(Messages));
+        var options = new ChatOptions { Temperature = 0, MaxOutputTokens = 8 };
+
+        var tokens = new List<int>();
+        await foreach (var token in fixture.Client.GenerateTokensAsync(prompt, options))
+        {
+            tokens.Add(token);
+        }
+
+        Assert.InRange(tokens.Count, 1, 8);
+        var chat = await fixture.Client.GetResponseAsync(Messages, options);
+        Assert.Equal(chat.Text, tokenizer.Decode(tokens.Where(t => t < tokenizer.Count), skipSpecialTokens: true));
+        Assert.Throws<ArgumentException>(() => fixture.Client.GenerateTokensAsync(prompt, new ChatOptions { MaxOutputTokens = 100_000 }));
+    }
+
+    [Fact]
+    public void TokenBudget_CountsWithTheTokenizerAndTemplate()
+    {
+        var tokenizer = Tokenization.QwenTokenizer.Load(fixture.ModelDirectory);
+        IChatTokenBudget budget = Assert.IsAssignableFrom<IChatTokenBudget>(fixture.Client.GetService(typeof(IChatTokenBudget)));
+
+        Assert.Equal(256, budget.ContextTokens);
+        Assert.Equal(tokenizer.Encode("Pin the CPU frequency.").Count, budget.CountTokens("Pin the CPU frequency."));
+        Assert.Equal(tokenizer.Encode(fixture.Client.RenderPrompt(Messages)).Count, budget.CountPromptTokens(Messages));
+        Assert.Contains("<|im_end|>", budget.ControlMarkers);
+        Assert.Contains("<tool_call>", budget.ControlMarkers);
+    }
+
+    [Fact]
+    public async Task NoTokenizer_TokenIdsOnly()
+    {
+        using var model = new Runtime.QwenOnnxModel(fixture.ModelDirectory);
+        using var client = new QwenChatClient(model, tokenizer: null);
+
+        var tokens = new List<int>();
+        await foreach (var token in client.GenerateTokensAsync([1, 2, 3], new ChatOptions { Temperature = 0, MaxOutputTokens = 3 }))
+        {
+            tokens.Add(token);
+        }
+
+        Assert.InRange(tokens.Count, 1, 3);
+        Assert.Throws<InvalidOperationException>(() => client.GetStreamingResponseAsync(Messages));
+        Assert.Throws<InvalidOperationException>(() => client.CountTokens("x"));
+    }
+
     [Theory]
     [InlineData("abcSTOPdef", "abc", true, "")]
     [InlineData("abcST", "abc", false, "ST")]

@@ -11,14 +11,21 @@ namespace QwenRag.Generation.Chat;
 /// An <see cref="IChatClient"/> over one <see cref="QwenOnnxModel"/> and its <see cref="QwenTokenizer"/>: renders the
 /// ChatML prompt (Qwen3 without thinking), generates with <see cref="TokenGenerator"/> and streams the decoded text.
 /// Stops on EOS, &lt;|im_end|&gt;, &lt;|endoftext|&gt;, <see cref="ChatOptions.MaxOutputTokens"/> or a stop sequence,
-/// which is not part of the text.
+/// which is not part of the text. When <see cref="ChatOptions.Tools"/> offers tools, the model's
+/// <c>&lt;tool_call&gt;</c> blocks become <see cref="FunctionCallContent"/> (see <see cref="QwenToolCallParser"/>) and
+/// such a turn finishes with <see cref="ChatFinishReason.ToolCalls"/>; without tools the text is passed on as it is.
+/// It is the only code that drives <see cref="TokenGenerator"/>: chat through the template, or raw token ids through
+/// <see cref="GenerateTokensAsync"/>. It counts its own tokens for prompt packing (<see cref="IChatTokenBudget"/>).
+/// It runs one generation per call with no queue of its own: wrap it with
+/// <see cref="GenerationQueueChatClientBuilderExtensions.UseGenerationQueue"/> to share it.
 /// </summary>
-public sealed class QwenChatClient : IChatClient
+public sealed class QwenChatClient : IChatClient, IChatTokenBudget
 {
     public const string ProviderName = "qwenrag-onnx";
 
     private readonly QwenOnnxModel _model;
-    private readonly QwenTokenizer _tokenizer;
+    private readonly QwenTokenizer? _tokenizer;
+    private readonly string[] _controlMarkers;
     private readonly bool _ownsModel;
     private readonly TokenGenerator _generator;
     private readonly int[] _stopIds;
@@ -26,17 +33,19 @@ public sealed class QwenChatClient : IChatClient
     private readonly ChatClientMetadata _metadata;
 
     /// <param name="model">The model; the caller keeps ownership and must keep it alive while this client is used.</param>
-    /// <param name="tokenizer">The model's tokenizer.</param>
+    /// <param name="tokenizer">
+    /// The model's tokenizer; null (a model folder without tokenizer.json) leaves only <see cref="GenerateTokensAsync"/>,
+    /// and every other call throws <see cref="InvalidOperationException"/>.
+    /// </param>
     /// <param name="modelId">The id reported in metadata and responses.</param>
-    public QwenChatClient(QwenOnnxModel model, QwenTokenizer tokenizer, string? modelId = null)
+    public QwenChatClient(QwenOnnxModel model, QwenTokenizer? tokenizer, string? modelId = null)
         : this(model, tokenizer, modelId, ownsModel: false)
     {
     }
 
-    private QwenChatClient(QwenOnnxModel model, QwenTokenizer tokenizer, string? modelId, bool ownsModel)
+    private QwenChatClient(QwenOnnxModel model, QwenTokenizer? tokenizer, string? modelId, bool ownsModel)
     {
         ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(tokenizer);
         _model = model;
         _tokenizer = tokenizer;
         _ownsModel = ownsModel;
@@ -44,7 +53,7 @@ public sealed class QwenChatClient : IChatClient
         var stops = new List<int>();
         foreach (var token in new[] { ChatTemplate.ImEnd, "<|endoftext|>" })
         {
-            if (tokenizer.TokenId(token) is { } id)
+            if (tokenizer?.TokenId(token) is { } id)
             {
                 stops.Add(id);
             }
@@ -57,13 +66,26 @@ public sealed class QwenChatClient : IChatClient
 
         _stopIds = [.. stops.Distinct()];
         // Qwen3's tokenizer knows <think>; its template then gets enable_thinking=false so answers come directly.
-        _enableThinking = tokenizer.TokenId("<think>") is null ? null : false;
+        _enableThinking = tokenizer?.TokenId("<think>") is null ? null : false;
+        _controlMarkers = tokenizer?.AddedTokens.Keys.Where(token => token.Length > 1).ToArray() ?? [];
         ModelId = modelId ?? "qwen";
         _metadata = new ChatClientMetadata(ProviderName, null, ModelId);
     }
 
     /// <summary>The id reported in metadata and responses.</summary>
     public string ModelId { get; }
+
+    /// <summary>The device the model runs on (CUDA may have fallen back to the CPU).</summary>
+    public ExecutionDevice Device => _model.Device;
+
+    /// <summary>The model's context length.</summary>
+    public int ContextTokens => _model.ContextLength;
+
+    /// <summary>The tokenizer's added tokens (&lt;|im_start|&gt;, &lt;tool_call&gt;, &lt;think&gt; and the like).</summary>
+    public IReadOnlyCollection<string> ControlMarkers => _controlMarkers;
+
+    private QwenTokenizer Tokenizer => _tokenizer
+        ?? throw new InvalidOperationException("This chat client has no tokenizer (no tokenizer.json in the model folder); only token ids can be generated.");
 
     /// <summary>
     /// Loads the model and tokenizer of a folder written by QwenOnnxBuilder, on the device <paramref name="options"/>
@@ -138,34 +160,58 @@ public sealed class QwenChatClient : IChatClient
         return sampling;
     }
 
+    /// <summary>Tokens of <paramref name="text"/> by the model's tokenizer.</summary>
+    public int CountTokens(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return Tokenizer.Encode(text).Count;
+    }
+
+    /// <summary>Tokens of <see cref="RenderPrompt"/>'s prompt for <paramref name="messages"/>.</summary>
+    public int CountPromptTokens(IEnumerable<ChatMessage> messages, ChatOptions? options = null) =>
+        Tokenizer.Encode(RenderPrompt(messages, options)).Count;
+
+    /// <summary>
+    /// Generates from <paramref name="promptTokens"/> as they are (no template), with the sampling and stop tokens chat
+    /// uses (<see cref="ToSamplingOptions"/>; stop sequences do not apply), and streams the new token ids.
+    /// </summary>
+    /// <exception cref="ArgumentException">The prompt is empty, leaves no room in the context, or an option is out of range.</exception>
+    public IAsyncEnumerable<int> GenerateTokensAsync(IReadOnlyList<int> promptTokens, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(promptTokens);
+        return _generator.GenerateAsync(promptTokens, ToSamplingOptions(options, promptTokens.Count), cancellationToken);
+    }
+
     public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
         await GetStreamingResponseAsync(messages, options, cancellationToken).ToChatResponseAsync(cancellationToken).ConfigureAwait(false);
 
     public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         // Prompt, options and context checks fail at the call, not at the first MoveNext.
-        var prompt = _tokenizer.Encode(RenderPrompt(messages, options));
+        var prompt = Tokenizer.Encode(RenderPrompt(messages, options));
         var sampling = ToSamplingOptions(options, prompt.Count);
         var stops = options?.StopSequences?.Where(stop => !string.IsNullOrEmpty(stop)).ToArray() ?? [];
+        var calls = options?.Tools is { Count: > 0 } ? new QwenToolCallParser() : null;
         var tokens = _generator.GenerateAsync(prompt, sampling, cancellationToken);
-        return Stream(tokens, sampling.MaxNewTokens, stops, cancellationToken);
+        return Stream(tokens, sampling.MaxNewTokens, stops, calls, cancellationToken);
     }
 
-    private async IAsyncEnumerable<ChatResponseUpdate> Stream(IAsyncEnumerable<int> tokens, int maxTokens, string[] stops, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private async IAsyncEnumerable<ChatResponseUpdate> Stream(
+        IAsyncEnumerable<int> tokens, int maxTokens, string[] stops, QwenToolCallParser? calls, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var responseId = Guid.NewGuid().ToString("N");
-        var decoder = _tokenizer.CreateStreamingDecoder(skipSpecialTokens: true);
+        var decoder = Tokenizer.CreateStreamingDecoder(skipSpecialTokens: true);
         var pending = string.Empty;
         var count = 0;
         var stopped = false;
         await foreach (var token in tokens.WithCancellation(cancellationToken).ConfigureAwait(false))
         {
             count++;
-            pending += decoder.Push(token);
+            pending += Push(decoder, token);
             var (text, hit) = Release(ref pending, stops, final: false);
-            if (text.Length > 0)
+            foreach (var update in Updates(responseId, text, calls))
             {
-                yield return Update(responseId, text);
+                yield return update;
             }
 
             if (hit)
@@ -179,18 +225,61 @@ public sealed class QwenChatClient : IChatClient
         {
             pending += decoder.Flush();
             var (text, _) = Release(ref pending, stops, final: true);
-            if (text.Length > 0)
+            foreach (var update in Updates(responseId, text, calls))
             {
-                yield return Update(responseId, text);
+                yield return update;
             }
+        }
+
+        foreach (var content in calls?.Flush() ?? [])
+        {
+            yield return Update(responseId, content);
         }
 
         yield return new ChatResponseUpdate(ChatRole.Assistant, (string?)null)
         {
             ResponseId = responseId,
             ModelId = ModelId,
-            FinishReason = !stopped && count >= maxTokens ? ChatFinishReason.Length : ChatFinishReason.Stop,
+            FinishReason = calls?.HasCalls == true ? ChatFinishReason.ToolCalls
+                : !stopped && count >= maxTokens ? ChatFinishReason.Length
+                : ChatFinishReason.Stop,
         };
+    }
+
+    /// <summary>The updates released text makes: itself, or with tools offered, its text and completed calls.</summary>
+    private IEnumerable<ChatResponseUpdate> Updates(string responseId, string text, QwenToolCallParser? calls)
+    {
+        if (text.Length == 0)
+        {
+            yield break;
+        }
+
+        if (calls is null)
+        {
+            yield return Update(responseId, new TextContent(text));
+            yield break;
+        }
+
+        foreach (var content in calls.Push(text))
+        {
+            yield return Update(responseId, content);
+        }
+    }
+
+    /// <summary>
+    /// The text one generated id completes. A model's embedding table is padded past the tokenizer's ids (151,936
+    /// rows for 151,669 tokens); such an id has no text and is skipped.
+    /// </summary>
+    private static string Push(StreamingDecoder decoder, int token)
+    {
+        try
+        {
+            return decoder.Push(token);
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            return string.Empty;
+        }
     }
 
     /// <summary>
@@ -244,8 +333,8 @@ public sealed class QwenChatClient : IChatClient
         return (text, false);
     }
 
-    private ChatResponseUpdate Update(string responseId, string text) =>
-        new(ChatRole.Assistant, text) { ResponseId = responseId, ModelId = ModelId };
+    private ChatResponseUpdate Update(string responseId, AIContent content) =>
+        new(ChatRole.Assistant, [content]) { ResponseId = responseId, ModelId = ModelId };
 
     public object? GetService(Type serviceType, object? serviceKey = null)
     {

@@ -3,13 +3,15 @@ using System.Globalization;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using QwenRag.Generation.Chat;
-using QwenRag.Generation.Generation;
 using QwenRag.Generation.Runtime;
 using QwenRag.Generation.Tokenization;
 
 namespace QwenRag.Cli.Commands;
 
-/// <summary>Generates tokens from a model folder: a chat prompt through the template, or raw prompt token ids.</summary>
+/// <summary>
+/// Generates tokens from a model folder through <see cref="QwenChatClient"/>: a chat prompt through the template, or
+/// raw prompt token ids (which need no tokenizer).
+/// </summary>
 internal sealed class GenerateCommand : Command
 {
     private readonly Option<string> _model = new("--model") { Description = "Folder written by 'model build'", Required = true };
@@ -64,8 +66,8 @@ internal sealed class GenerateCommand : Command
             Seed = parse.GetValue(_seed),
         };
 
+        using var client = new QwenChatClient(onnx, tokenizer);
         IReadOnlyList<int> ids;
-        SamplingOptions sampling;
         if (parse.GetValue(_prompt) is { } text)
         {
             if (tokenizer is null)
@@ -73,36 +75,17 @@ internal sealed class GenerateCommand : Command
                 throw new CommandFailedException($"--prompt needs tokenizer.json in {directory}; use --prompt-tokens for a model without one.");
             }
 
-            using var client = new QwenChatClient(onnx, tokenizer);
             ids = tokenizer.Encode(client.RenderPrompt([new ChatMessage(ChatRole.User, text)]));
-            sampling = client.ToSamplingOptions(chatOptions, ids.Count);
         }
         else
         {
             ids = TokenIdList.Parse(parse.GetValue(_promptTokens)!, "--prompt-tokens");
-            var stops = new List<int>();
-            if (tokenizer?.TokenId(ChatTemplate.ImEnd) is { } imEnd)
-            {
-                stops.Add(imEnd);
-            }
-
-            var defaults = new SamplingOptions();
-            sampling = new SamplingOptions
-            {
-                Temperature = chatOptions.Temperature ?? defaults.Temperature,
-                Greedy = chatOptions.Temperature == 0,
-                TopP = chatOptions.TopP ?? defaults.TopP,
-                TopK = chatOptions.TopK ?? defaults.TopK,
-                Seed = parse.GetValue(_seed),
-                MaxNewTokens = chatOptions.MaxOutputTokens ?? Math.Clamp(onnx.ContextLength - ids.Count, 1, defaults.MaxNewTokens),
-                StopTokenIds = stops,
-            };
         }
 
         var asJson = parse.GetValue(_json);
         var decoder = tokenizer?.CreateStreamingDecoder(skipSpecialTokens: true);
         var generated = new List<int>();
-        await foreach (var token in new TokenGenerator(onnx).GenerateAsync(ids, sampling, cancellationToken).ConfigureAwait(false))
+        await foreach (var token in client.GenerateTokensAsync(ids, chatOptions, cancellationToken).ConfigureAwait(false))
         {
             generated.Add(token);
             if (!asJson)
