@@ -38,7 +38,8 @@ public static class ResearchAgent
         builder.Services.AddLogging();
         builder.Services.AddQwenRag(data);
         builder.Plugins.AddQwenRag(options => options.DefaultSet = set);
-        builder.Services.AddSingleton(chat.AsChatCompletionService());
+        // SK runs the tools itself only when its own function-invoking client wraps the model.
+        builder.Services.AddSingleton(new ChatClientBuilder(chat).UseKernelFunctionInvocation().Build().AsChatCompletionService());
         return builder.Build();
     }
 

@@ -58,6 +58,30 @@ public sealed class ChatModelFixture : IDisposable
 
 public sealed class QwenChatClientTests(ChatModelFixture fixture) : IClassFixture<ChatModelFixture>
 {
+    [Fact]
+    public void RenderPrompt_ToolsAndInstructions_AsTheModelFoldersTemplateRendersThem()
+    {
+        var weather = AIFunctionFactory.Create((string city) => "sunny", "get_weather", "The weather in a city.");
+        var options = new ChatOptions { Instructions = "Be brief.", Tools = [weather] };
+        ChatMessage[] messages =
+        [
+            new(ChatRole.User, "Weather in Paris?"),
+            new(ChatRole.Assistant, [new FunctionCallContent("c1", "get_weather", new Dictionary<string, object?> { ["city"] = "Paris" })]),
+            new(ChatRole.Tool, [new FunctionResultContent("c1", "sunny")]),
+        ];
+
+        var prompt = fixture.Client.RenderPrompt(messages, options);
+
+        Assert.Equal(QwenChatTemplate.ForModelDirectory(fixture.ModelDirectory).Family, fixture.Client.Template.Family);
+        var expected = fixture.Client.Template.Render(
+            [new ChatMessage(ChatRole.System, "Be brief."), .. messages], [weather], addGenerationPrompt: true, enableThinking: false);
+        Assert.Equal(expected, prompt);
+        Assert.StartsWith("<|im_start|>system\nBe brief.\n\n# Tools", prompt, StringComparison.Ordinal);
+        Assert.Contains("<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}}\n</tool_call>", prompt, StringComparison.Ordinal);
+        Assert.Contains("<tool_response>\nsunny\n</tool_response>", prompt, StringComparison.Ordinal);
+        Assert.EndsWith("<|im_start|>assistant\n" + QwenChatTemplate.EmptyThinking, prompt, StringComparison.Ordinal);
+    }
+
     private static readonly ChatMessage[] Messages = [new(ChatRole.User, "Hello, who are you?")];
 
     private static async Task<(string Text, int Updates)> Stream(IChatClient client, ChatOptions options, CancellationToken cancellationToken = default)

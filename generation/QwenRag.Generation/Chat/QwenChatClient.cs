@@ -38,12 +38,16 @@ public sealed class QwenChatClient : IChatClient, IChatTokenBudget
     /// and every other call throws <see cref="InvalidOperationException"/>.
     /// </param>
     /// <param name="modelId">The id reported in metadata and responses.</param>
-    public QwenChatClient(QwenOnnxModel model, QwenTokenizer? tokenizer, string? modelId = null)
-        : this(model, tokenizer, modelId, ownsModel: false)
+    /// <param name="template">
+    /// How prompts are rendered; null takes Qwen3's template when the tokenizer knows &lt;think&gt;, else plain ChatML
+    /// (no tools). <see cref="Open"/> reads it from the model folder.
+    /// </param>
+    public QwenChatClient(QwenOnnxModel model, QwenTokenizer? tokenizer, string? modelId = null, QwenChatTemplate? template = null)
+        : this(model, tokenizer, modelId, template, ownsModel: false)
     {
     }
 
-    private QwenChatClient(QwenOnnxModel model, QwenTokenizer? tokenizer, string? modelId, bool ownsModel)
+    private QwenChatClient(QwenOnnxModel model, QwenTokenizer? tokenizer, string? modelId, QwenChatTemplate? template, bool ownsModel)
     {
         ArgumentNullException.ThrowIfNull(model);
         _model = model;
@@ -51,7 +55,7 @@ public sealed class QwenChatClient : IChatClient, IChatTokenBudget
         _ownsModel = ownsModel;
         _generator = new TokenGenerator(model);
         var stops = new List<int>();
-        foreach (var token in new[] { ChatTemplate.ImEnd, "<|endoftext|>" })
+        foreach (var token in new[] { QwenChatTemplate.ImEnd, "<|endoftext|>" })
         {
             if (tokenizer?.TokenId(token) is { } id)
             {
@@ -65,8 +69,10 @@ public sealed class QwenChatClient : IChatClient, IChatTokenBudget
         }
 
         _stopIds = [.. stops.Distinct()];
-        // Qwen3's tokenizer knows <think>; its template then gets enable_thinking=false so answers come directly.
-        _enableThinking = tokenizer?.TokenId("<think>") is null ? null : false;
+        Template = template ?? QwenChatTemplate.ForFamily(tokenizer?.TokenId("<think>") is null ? QwenChatFamily.ChatML : QwenChatFamily.Qwen3);
+
+        // Qwen3 gets enable_thinking=false unless a request asks otherwise, so answers come directly.
+        _enableThinking = Template.Family == QwenChatFamily.Qwen3 ? false : null;
         _controlMarkers = tokenizer?.AddedTokens.Keys.Where(token => token.Length > 1).ToArray() ?? [];
         ModelId = modelId ?? "qwen";
         _metadata = new ChatClientMetadata(ProviderName, null, ModelId);
@@ -74,6 +80,9 @@ public sealed class QwenChatClient : IChatClient, IChatTokenBudget
 
     /// <summary>The id reported in metadata and responses.</summary>
     public string ModelId { get; }
+
+    /// <summary>The chat template prompts are rendered with (its family decides tool support and thinking).</summary>
+    public QwenChatTemplate Template { get; }
 
     /// <summary>The device the model runs on (CUDA may have fallen back to the CPU).</summary>
     public ExecutionDevice Device => _model.Device;
@@ -97,43 +106,30 @@ public sealed class QwenChatClient : IChatClient, IChatTokenBudget
         var tokenizer = QwenTokenizer.Load(modelDirectory);
         var model = new QwenOnnxModel(modelDirectory, options, logger);
         var id = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(modelDirectory)));
-        return new QwenChatClient(model, tokenizer, string.IsNullOrEmpty(id) ? null : id, ownsModel: true);
+        return new QwenChatClient(model, tokenizer, string.IsNullOrEmpty(id) ? null : id, QwenChatTemplate.ForModelDirectory(modelDirectory), ownsModel: true);
     }
 
-    /// <summary>The ChatML prompt for <paramref name="messages"/>, with the assistant's turn opened.</summary>
+    /// <summary>
+    /// The prompt for <paramref name="messages"/> as the model's own chat template renders it, with the assistant's
+    /// turn opened: <see cref="ChatOptions.Instructions"/> as a leading system message, <see cref="ChatOptions.Tools"/>
+    /// in the template's tools block, function calls and results as its tool_call and tool_response turns. Qwen3's
+    /// thinking is off unless <see cref="ChatOptions.AdditionalProperties"/> holds <c>enable_thinking</c> = true.
+    /// </summary>
+    /// <exception cref="ArgumentException">
+    /// A message the template cannot carry (an unknown role, an image), or tools for a template without tool calling.
+    /// </exception>
     public string RenderPrompt(IEnumerable<ChatMessage> messages, ChatOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        var turns = new List<(string Role, string Content)>();
+        var turns = new List<ChatMessage>();
         if (!string.IsNullOrEmpty(options?.Instructions))
         {
-            turns.Add(("system", options.Instructions));
+            turns.Add(new ChatMessage(ChatRole.System, options.Instructions));
         }
 
-        foreach (var message in messages)
-        {
-            string role;
-            if (message.Role == ChatRole.System)
-            {
-                role = "system";
-            }
-            else if (message.Role == ChatRole.User)
-            {
-                role = "user";
-            }
-            else if (message.Role == ChatRole.Assistant)
-            {
-                role = "assistant";
-            }
-            else
-            {
-                throw new ArgumentException($"Role '{message.Role}' is not supported; use system, user or assistant.", nameof(messages));
-            }
-
-            turns.Add((role, message.Text));
-        }
-
-        return ChatTemplate.Render(turns, addGenerationPrompt: true, enableThinking: _enableThinking);
+        turns.AddRange(messages);
+        var thinking = options?.AdditionalProperties?.TryGetValue("enable_thinking", out bool enabled) == true ? enabled : _enableThinking;
+        return Template.Render(turns, options?.Tools, addGenerationPrompt: true, enableThinking: thinking);
     }
 
     /// <summary>Maps chat options to sampling options for a prompt of <paramref name="promptTokens"/> tokens.</summary>

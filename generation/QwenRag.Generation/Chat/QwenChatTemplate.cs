@@ -44,8 +44,8 @@ public sealed class QwenChatTemplate
     internal const string Qwen2TemplateText =
         "{% for message in messages %}{% if loop.first and messages[0]['role'] != 'system' %}{{ '<|im_start|>system\\nYou are a helpful assistant.<|im_end|>\\n' }}{% endif %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
 
-    private const string ImStart = "<|im_start|>";
-    private const string ImEnd = "<|im_end|>";
+    public const string ImStart = "<|im_start|>";
+    public const string ImEnd = "<|im_end|>";
 
     private const string ToolsPreamble =
         "# Tools\n\nYou may call one or more functions to assist with the user query.\n\nYou are provided with function signatures within <tools></tools> XML tags:\n<tools>";

@@ -53,7 +53,7 @@ public static class QwenOnnxBuilder
     private const int Int4BlockSize = 32;
 
     private static readonly string[] TokenizerFiles =
-        ["tokenizer.json", "tokenizer_config.json", "vocab.json", "merges.txt", "generation_config.json", "config.json", "special_tokens_map.json"];
+        ["tokenizer.json", "tokenizer_config.json", "chat_template.jinja", "vocab.json", "merges.txt", "generation_config.json", "config.json", "special_tokens_map.json"];
 
     /// <param name="checkpointDirectory">A Hugging Face checkpoint folder (config.json and safetensors).</param>
     /// <param name="outputDirectory">Where model.onnx, its data, genai_config.json and the tokenizer files go.</param>
