@@ -1,0 +1,169 @@
+using System.Text;
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+using QwenRag.Tests;
+using static Microsoft.Playwright.Assertions;
+
+namespace QwenRag.Console.Tests;
+
+/// <summary>Sign-in, uploads through the file input (real PDFs, rejected files), deleting documents and sets.</summary>
+public sealed class ConsoleAdminTests(ConsoleFixture fixture) : IClassFixture<ConsoleFixture>
+{
+    private static readonly LocatorAssertionsToHaveAttributeOptions Ingestion = new() { Timeout = 120_000 };
+
+    [Fact]
+    public async Task SignIn_WrongKeyRefusedInWords_AdminKeyShowsAdmin_SignOutReturns()
+    {
+        await using var session = await fixture.OpenAsync("signin");
+        await session.GoAsync();
+        await Expect(session.Page).ToHaveURLAsync(new Regex("#/signin$"));
+        var key = session.Page.GetByLabel("API key");
+        await Expect(key).ToHaveAttributeAsync("type", "password");
+        await Expect(session.ByTestId("signin-key")).ToBeVisibleAsync();
+        await session.AuditAsync("signin");
+
+        await key.FillAsync("not-a-key");
+        await session.ByTestId("signin-submit").ClickAsync();
+        var error = session.ByTestId("signin-error");
+        await Expect(error).ToBeVisibleAsync();
+        await Expect(error).ToHaveAttributeAsync("role", "alert");
+        await Expect(error).Not.ToBeEmptyAsync();
+        await session.AuditAsync("signin-refused");
+
+        await key.FillAsync(ConsoleFixture.AdminKey);
+        await session.ByTestId("signin-submit").ClickAsync();
+        await Expect(session.ByTestId("role")).ToHaveTextAsync("admin");
+        await Expect(session.Page).ToHaveURLAsync(new Regex("#/sets$"));
+        await Expect(session.Page.GetByRole(AriaRole.Navigation)).ToBeVisibleAsync();
+        await Expect(session.Page.GetByRole(AriaRole.Main)).ToBeVisibleAsync();
+        Assert.Equal(ConsoleFixture.AdminKey, await session.Page.EvaluateAsync<string>("() => sessionStorage.getItem('qwenrag.key')"));
+
+        await session.ByTestId("signout").ClickAsync();
+        await Expect(session.Page).ToHaveURLAsync(new Regex("#/signin$"));
+        Assert.Null(await session.Page.EvaluateAsync<string?>("() => sessionStorage.getItem('qwenrag.key')"));
+        session.AssertClean();
+    }
+
+    [Fact]
+    public async Task Upload_TwoPdfs_BothDoneWithThePageCountsTheApiReports()
+    {
+        const string set = "uploaded";
+        string[] files = ["lppl-1.3c.pdf", "europecv-greek-utf8.pdf"];
+        await using var session = await fixture.OpenAsync("upload-pdfs");
+        await session.SignInAsync(ConsoleFixture.AdminKey, "admin");
+        await session.RouteAsync("#/sets/" + set);
+        await Expect(session.Page.GetByRole(AriaRole.Heading, new() { Name = set })).ToBeVisibleAsync();
+        await Expect(session.Page.GetByLabel("Add files")).ToHaveAttributeAsync("type", "file");
+        await Expect(session.ByTestId("drop-zone")).ToBeVisibleAsync();
+        await session.AuditAsync("set-empty");
+
+        await session.ByTestId("file-input").SetInputFilesAsync(files.Select(TestCorpus.Pdf));
+        foreach (var file in files)
+        {
+            await Expect(UploadItem(session, file)).ToHaveAttributeAsync("data-state", "done", Ingestion);
+        }
+
+        var documents = await fixture.Admin.DocumentsAsync(set);
+        foreach (var file in files)
+        {
+            var document = Assert.Single(documents, d => d.String("name") == file);
+            var pages = document.GetProperty("pages").GetInt32();
+            var chunks = document.GetProperty("chunks").GetInt32();
+            await Expect(UploadItem(session, file).GetByTestId("upload-status"))
+                .ToHaveTextAsync(new Regex($@"^\s*Done: {pages} pages?, {chunks} chunks?\s*$"));
+            var row = DocumentRow(session, file);
+            await Expect(row.Locator("[data-col=pages]")).ToHaveTextAsync(new Regex($@"^\s*{pages}\s*$"));
+            await Expect(row.Locator("[data-col=chunks]")).ToHaveTextAsync(new Regex($@"^\s*{chunks}\s*$"));
+        }
+
+        await session.AuditAsync("set-uploaded");
+        session.AssertClean();
+    }
+
+    [Fact]
+    public async Task Upload_UnsupportedAndEncryptedFiles_FailWithReasonsInWords()
+    {
+        const string set = "rejects";
+        await using var session = await fixture.OpenAsync("upload-rejects");
+        await session.SignInAsync(ConsoleFixture.AdminKey, "admin");
+        await session.RouteAsync("#/sets/" + set);
+        var input = session.ByTestId("file-input");
+
+        byte[] exe = [0x4D, 0x5A, 0x90, 0x00, 0x03, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00, 0xFF, 0xFF, 0x00, 0x00, .. new byte[240]];
+        await input.SetInputFilesAsync(new FilePayload { Name = "tool.exe", MimeType = "application/octet-stream", Buffer = exe });
+        await Expect(UploadItem(session, "tool.exe")).ToHaveAttributeAsync("data-state", "failed", Ingestion);
+        await Expect(UploadItem(session, "tool.exe").GetByTestId("upload-status")).ToContainTextAsync("unsupported file type");
+
+        var zip = Encoding.ASCII.GetBytes("PK\u0003\u0004 this is the start of a zip archive, which is no document type");
+        await input.SetInputFilesAsync(new FilePayload { Name = "bundle.zip", MimeType = "application/zip", Buffer = zip });
+        await Expect(UploadItem(session, "bundle.zip")).ToHaveAttributeAsync("data-state", "failed", Ingestion);
+        await Expect(UploadItem(session, "bundle.zip").GetByTestId("upload-status")).ToContainTextAsync("unsupported file type");
+
+        await input.SetInputFilesAsync(Path.Combine(AppContext.BaseDirectory, "Fixtures", "encrypted.pdf"));
+        await Expect(UploadItem(session, "encrypted.pdf")).ToHaveAttributeAsync("data-state", "failed", Ingestion);
+        await Expect(UploadItem(session, "encrypted.pdf").GetByTestId("upload-status")).ToContainTextAsync("the PDF is encrypted");
+
+        await session.AuditAsync("set-rejects");
+        session.AssertClean();
+    }
+
+    [Fact]
+    public async Task DeleteDocument_ConfirmDialog_NoKeepsIt_YesRemovesIt()
+    {
+        const string set = "trash";
+        await fixture.Admin.UploadAndWaitAsync(set, "keep.md", Encoding.UTF8.GetBytes("# Keep\n\nThis note stays in the set.\n"));
+        await fixture.Admin.UploadAndWaitAsync(set, "remove.md", Encoding.UTF8.GetBytes("# Remove\n\nThis note is deleted by the test.\n"));
+        await using var session = await fixture.OpenAsync("delete-document");
+        await session.SignInAsync(ConsoleFixture.AdminKey, "admin");
+        await session.RouteAsync("#/sets/" + set);
+        var row = DocumentRow(session, "remove.md");
+        await Expect(row).ToBeVisibleAsync();
+        await Expect(DocumentRow(session, "keep.md")).ToBeVisibleAsync();
+
+        var dialog = session.ByTestId("confirm-dialog");
+        await row.GetByTestId("document-delete").ClickAsync();
+        await Expect(dialog).ToBeVisibleAsync();
+        await session.ByTestId("confirm-no").ClickAsync();
+        await Expect(dialog).ToBeHiddenAsync();
+        await Expect(row).ToBeVisibleAsync();
+
+        await row.GetByTestId("document-delete").ClickAsync();
+        await Expect(dialog).ToBeVisibleAsync();
+        await session.AuditAsync("confirm-delete-document");
+        await session.ByTestId("confirm-yes").ClickAsync();
+        await Expect(row).ToHaveCountAsync(0);
+        await Expect(DocumentRow(session, "keep.md")).ToBeVisibleAsync();
+        await session.ScreenshotAsync("document-deleted");
+
+        Assert.DoesNotContain(await fixture.Admin.DocumentsAsync(set), d => d.String("name") == "remove.md");
+        session.AssertClean();
+    }
+
+    [Fact]
+    public async Task DeleteSet_FromTheSetsScreen_GoneThereAndFromTheApi()
+    {
+        const string set = "doomed";
+        await fixture.Admin.UploadAndWaitAsync(set, "doomed.md", Encoding.UTF8.GetBytes("# Doomed\n\nThis set is deleted by the test.\n"));
+        await using var session = await fixture.OpenAsync("delete-set");
+        await session.SignInAsync(ConsoleFixture.AdminKey, "admin");
+        await session.RouteAsync("#/sets");
+        var row = session.Page.Locator($"[data-testid=set-row][data-set=\"{set}\"]");
+        await Expect(row).ToBeVisibleAsync();
+
+        await row.GetByTestId("set-delete").ClickAsync();
+        await Expect(session.ByTestId("confirm-dialog")).ToBeVisibleAsync();
+        await session.ScreenshotAsync("confirm-delete-set");
+        await session.ByTestId("confirm-yes").ClickAsync();
+        await Expect(row).ToHaveCountAsync(0);
+        await Expect(session.Page.Locator($"[data-testid=set-row][data-set=\"{ConsoleFixture.DocsSet}\"]")).ToBeVisibleAsync();
+
+        Assert.DoesNotContain(await fixture.Admin.SetsAsync(), s => s.String("name") == set);
+        session.AssertClean();
+    }
+
+    private static ILocator UploadItem(ConsoleSession session, string file) =>
+        session.Page.Locator($"[data-testid=uploads] [data-testid=upload-item][data-file=\"{file}\"]");
+
+    private static ILocator DocumentRow(ConsoleSession session, string file) =>
+        session.Page.Locator($"[data-testid=documents-table] [data-testid=document-row][data-document=\"{file}\"]");
+}
