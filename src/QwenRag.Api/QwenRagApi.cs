@@ -73,6 +73,7 @@ public static class QwenRagApi
             }),
         });
 
+        app.MapMeApi();
         app.MapSetsApi();
         app.MapDocumentsApi();
         app.MapJobsApi();

@@ -4,7 +4,7 @@ using QwenRag.Tests;
 namespace QwenRag.Api.Tests;
 
 /// <summary>
-/// One API host with three keys (admin, reader, reader limited to <see cref="DocsSet"/>) and a small upload limit;
+/// One API host with four keys (admin, reader, reader limited to <see cref="DocsSet"/>, admin limited to it) and a small upload limit;
 /// <c>latex-usrguide.pdf</c> uploaded to <see cref="DocsSet"/> and the mixed corpus to <see cref="MixedSet"/>
 /// through the API itself, waited for once. Tests that change data use sets of their own.
 /// </summary>
@@ -13,6 +13,9 @@ public sealed class ApiFixture : IAsyncLifetime
     public const string AdminKey = "admin-key";
     public const string ReaderKey = "reader-key";
     public const string LimitedKey = "limited-key";
+
+    /// <summary>An admin key limited to <see cref="DocsSet"/>.</summary>
+    public const string LimitedAdminKey = "limited-admin-key";
     public const string DocsSet = "docs";
     public const string MixedSet = "mixed";
     public const string DocsPdf = "latex-usrguide.pdf";
@@ -40,6 +43,8 @@ public sealed class ApiFixture : IAsyncLifetime
 
     public HttpClient Anonymous { get; private set; } = null!;
 
+    public HttpClient LimitedAdmin { get; private set; } = null!;
+
     /// <summary>The job of the <see cref="DocsPdf"/> upload as the upload answered it.</summary>
     public JsonElement DocsQueuedJob { get; private set; }
 
@@ -65,11 +70,15 @@ public sealed class ApiFixture : IAsyncLifetime
             "--QwenRag:Auth:Keys:1:Role", "reader",
             "--QwenRag:Auth:Keys:2:Key", LimitedKey,
             "--QwenRag:Auth:Keys:2:Role", "reader",
-            "--QwenRag:Auth:Keys:2:Sets:0", DocsSet);
+            "--QwenRag:Auth:Keys:2:Sets:0", DocsSet,
+            "--QwenRag:Auth:Keys:3:Key", LimitedAdminKey,
+            "--QwenRag:Auth:Keys:3:Role", "admin",
+            "--QwenRag:Auth:Keys:3:Sets:0", DocsSet);
         Admin = Client(AdminKey);
         Reader = Client(ReaderKey);
         Limited = Client(LimitedKey);
         Anonymous = Client(null);
+        LimitedAdmin = Client(LimitedAdminKey);
 
         var docs = await Admin.UploadAcceptedAsync(DocsSet, [UploadFile.FromPath(TestCorpus.Pdf(DocsPdf))]);
         DocsQueuedJob = Assert.Single(docs);

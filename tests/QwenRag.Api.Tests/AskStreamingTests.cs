@@ -27,6 +27,8 @@ public sealed class AskStreamingTests(ApiFixture fixture)
         var citations = Json(events[^2]).GetProperty("citations").EnumerateArray().ToArray();
         Assert.NotEmpty(citations);
         Assert.All(citations, c => Assert.Equal(ApiFixture.DocsPdf, c.String("document")));
+        Assert.All(citations, c => Assert.True(c.GetProperty("pageEnd").GetInt32() >= c.GetProperty("page").GetInt32(), $"pageEnd before page: {c}"));
+        Assert.All(citations, c => Assert.False(string.IsNullOrWhiteSpace(c.String("text")), $"no passage text: {c}"));
         Assert.Equal("extractive", Json(events[^1]).String("generator"));
     }
 

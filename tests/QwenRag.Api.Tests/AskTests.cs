@@ -23,10 +23,14 @@ public sealed class AskTests(ApiFixture fixture)
             Assert.Equal(ApiFixture.DocsPdf, citation.String("document"));
             Assert.InRange(citation.GetProperty("page").GetInt32(), 1, ApiFixture.DocsPdfPages);
             Assert.False(string.IsNullOrWhiteSpace(citation.String("chunkId")));
+            Assert.InRange(citation.GetProperty("pageEnd").GetInt32(), citation.GetProperty("page").GetInt32(), ApiFixture.DocsPdfPages);
+            Assert.False(string.IsNullOrWhiteSpace(citation.String("text")));
         }
 
         var searched = await fixture.Reader.SearchResultsAsync(ApiFixture.DocsSet, new { query = Question, top = 8 });
         Assert.All(citations, c => Assert.Contains(searched, hit => hit.String("chunkId") == c.String("chunkId")));
+        Assert.All(citations, c => Assert.Contains(
+            searched, hit => hit.String("chunkId") == c.String("chunkId") && hit.String("text") == c.String("text")));
     }
 
     [Fact]

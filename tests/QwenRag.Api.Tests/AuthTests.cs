@@ -10,7 +10,10 @@ public sealed class AuthTests(ApiFixture fixture)
     /// <summary>Every endpoint that needs a key, as method and path (ids filled in from the fixture).</summary>
     public static TheoryData<string, string> ProtectedEndpoints => new()
     {
+        { "GET", "/v1/me" },
         { "GET", "/v1/sets" },
+        { "DELETE", "/v1/sets/no-such-set" },
+        { "POST", "/v1/sets/docs/documents/{document}/reindex" },
         { "GET", "/v1/sets/docs/documents" },
         { "POST", "/v1/sets/docs/documents" },
         { "DELETE", "/v1/sets/docs/documents/{document}" },

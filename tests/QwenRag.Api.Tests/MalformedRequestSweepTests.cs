@@ -17,10 +17,13 @@ public sealed class MalformedRequestSweepTests(ApiFixture fixture)
 
     private static readonly Dictionary<string, (string Method, string Path)> Endpoints = new(StringComparer.Ordinal)
     {
+        ["me"] = ("GET", "/v1/me"),
         ["list-sets"] = ("GET", "/v1/sets"),
+        ["delete-set"] = ("DELETE", "/v1/sets/{upload-set}"),
         ["list-documents"] = ("GET", "/v1/sets/{set}/documents"),
         ["upload"] = ("POST", "/v1/sets/{upload-set}/documents"),
         ["delete-document"] = ("DELETE", "/v1/sets/{upload-set}/documents/{id}"),
+        ["reindex-document"] = ("POST", "/v1/sets/{set}/documents/{id}/reindex"),
         ["search"] = ("POST", "/v1/sets/{set}/search"),
         ["ask"] = ("POST", "/v1/sets/{set}/ask"),
         ["list-jobs"] = ("GET", "/v1/jobs"),

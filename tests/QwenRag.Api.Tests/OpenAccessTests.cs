@@ -23,6 +23,16 @@ public sealed class OpenAccessTests(OpenAccessFixture fixture) : IClassFixture<O
     }
 
     [Fact]
+    public async Task NoKeysConfigured_MeIsOpen()
+    {
+        using var response = await fixture.Client.GetAsync("/v1/me");
+
+        var me = await response.ReadJsonAsync(HttpStatusCode.OK);
+        Assert.Equal("open", me.String("role"));
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, me.GetProperty("sets").ValueKind);
+    }
+
+    [Fact]
     public async Task NoKeysConfigured_UnknownSetStillNotFound()
     {
         using var response = await fixture.Client.SearchAsync("no-such-set", new { query = "anything" });

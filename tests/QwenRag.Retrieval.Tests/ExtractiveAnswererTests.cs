@@ -72,7 +72,11 @@ public sealed class ExtractiveAnswererTests : IDisposable
         Assert.StartsWith("The YaRN scaled Llama 2 models reach an MMLU score of 51.9", text, StringComparison.Ordinal);
         Assert.Contains("51.9 at a 128k context window. [1]", text, StringComparison.Ordinal);
         var citations = updates[^1].Citations!;
-        Assert.Equal(new Citation("yarn.pdf", 10, TestChunkIds.Of("s2").ToString()), citations[0]);
+        Assert.Equal(
+            new Citation(
+                "yarn.pdf", 10, TestChunkIds.Of("s2").ToString(), 10,
+                "The YaRN scaled Llama 2 models reach an MMLU score of 51.9 at a 128k context window."),
+            citations[0]);
     }
 
     [Fact]
@@ -199,7 +203,7 @@ public sealed class ExtractiveAnswererTests : IDisposable
             await Task.Yield();
             yield return AnswerUpdate.Delta("Hello");
             yield return AnswerUpdate.Delta(" world [1]");
-            yield return AnswerUpdate.Cited([new Citation("a.pdf", 3, "c1"), new Citation("a.pdf", 3, "c1")]);
+            yield return AnswerUpdate.Cited([new Citation("a.pdf", 3, "c1", 3, "Hello world"), new Citation("a.pdf", 3, "c1", 3, "Hello world")]);
         }
     }
 

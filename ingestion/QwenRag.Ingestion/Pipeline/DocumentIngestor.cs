@@ -194,6 +194,27 @@ public sealed partial class DocumentIngestor
         return outcomes;
     }
 
+    /// <summary>
+    /// Rebuilds one document's chunks from its kept original (the same as <see cref="ReindexSetAsync"/> for one
+    /// document); null when the set holds no such document. An original that is gone or no longer accepted removes
+    /// the document and comes back as a failed outcome.
+    /// </summary>
+    public async Task<IngestionOutcome?> ReindexDocumentAsync(
+        string set, string documentId, IProgress<IngestionProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        await _writer.WaitAsync(cancellationToken);
+        try
+        {
+            // Looked up under the writer lock, so that a delete just before cannot be undone by the re-index.
+            var entry = _catalog.Find(set, documentId);
+            return entry is null ? null : await ReindexLockedAsync(entry, progress, cancellationToken);
+        }
+        finally
+        {
+            _writer.Release();
+        }
+    }
+
     public async Task<bool> DeleteDocumentAsync(string set, string documentId, CancellationToken cancellationToken = default)
     {
         await _writer.WaitAsync(cancellationToken);
@@ -242,30 +263,36 @@ public sealed partial class DocumentIngestor
         await _writer.WaitAsync(cancellationToken);
         try
         {
-            ExtractedDocument document;
-            try
-            {
-                await using var original = File.OpenRead(entry.OriginalPath);
-                document = _extractors.Extract(original, entry.Name, limits: _options.Extraction, cancellationToken: cancellationToken);
-            }
-            catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException or DocumentRejectedException)
-            {
-                // The original is gone or no longer accepted: the document cannot come back, so it goes.
-                await RemoveAsync(entry, cancellationToken);
-                return Failed(entry.Name, $"{entry.Name}: cannot be re-indexed from its original: {ex.Message}", ex);
-            }
-            catch (IOException ex)
-            {
-                // Could pass (a busy or failing disk): the entry stays as it is, for the next resume.
-                return Failed(entry.Name, FailureMessage(entry.Name, ex), ex);
-            }
-
-            return await IndexAsync(entry with { Status = DocumentStatus.Indexing }, document, progress, cancellationToken);
+            return await ReindexLockedAsync(entry, progress, cancellationToken);
         }
         finally
         {
             _writer.Release();
         }
+    }
+
+    private async Task<IngestionOutcome> ReindexLockedAsync(
+        DocumentEntry entry, IProgress<IngestionProgress>? progress, CancellationToken cancellationToken)
+    {
+        ExtractedDocument document;
+        try
+        {
+            await using var original = File.OpenRead(entry.OriginalPath);
+            document = _extractors.Extract(original, entry.Name, limits: _options.Extraction, cancellationToken: cancellationToken);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException or DocumentRejectedException)
+        {
+            // The original is gone or no longer accepted: the document cannot come back, so it goes.
+            await RemoveAsync(entry, cancellationToken);
+            return Failed(entry.Name, $"{entry.Name}: cannot be re-indexed from its original: {ex.Message}", ex);
+        }
+        catch (IOException ex)
+        {
+            // Could pass (a busy or failing disk): the entry stays as it is, for the next resume.
+            return Failed(entry.Name, FailureMessage(entry.Name, ex), ex);
+        }
+
+        return await IndexAsync(entry with { Status = DocumentStatus.Indexing }, document, progress, cancellationToken);
     }
 
     private async Task<IngestionOutcome> IndexAsync(

@@ -37,6 +37,13 @@ public static class DocumentsApi
             .RequireAuthorization(ApiPolicies.Admin)
             .WithName("DeleteDocument")
             .WithSummary("Delete a document from every index");
+        group.MapPost("/{id}/reindex", ReindexAsync)
+            .RequireAuthorization(ApiPolicies.Admin)
+            .WithName("ReindexDocument")
+            .WithSummary("Re-ingest a document from its kept original (synchronously); answers with the document")
+            .Produces<DocumentResponse>()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
         return app;
     }
 
@@ -48,6 +55,10 @@ public static class DocumentsApi
         await mediator.Send(new DeleteDocument(set, id), cancellationToken);
         return TypedResults.NoContent();
     }
+
+    private static async Task<Ok<DocumentResponse>> ReindexAsync(
+        string set, string id, IMediator mediator, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await mediator.Send(new ReindexDocument(set, id), cancellationToken));
 
     private static async Task<IResult> UploadAsync(
         string set,

@@ -18,6 +18,14 @@ public static class SetsApi
             .WithTags("Sets")
             .WithName("ListSets")
             .WithSummary("The document sets with their document, page and chunk counts");
+        app.MapDelete("/v1/sets/{set}", DeleteAsync)
+            .RequireAuthorization(ApiPolicies.Admin)
+            .AddEndpointFilter<SetAccessFilter>()
+            .WithTags("Sets")
+            .WithName("DeleteSet")
+            .WithSummary("Delete a set: every document of it leaves every index, and its kept originals are removed")
+            .Produces(StatusCodes.Status204NoContent)
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
 
@@ -25,5 +33,11 @@ public static class SetsApi
     {
         var limited = user.FindAll(ApiKeyAuthenticationHandler.SetClaim).Select(claim => claim.Value).ToArray();
         return TypedResults.Ok(await mediator.Send(new ListSets(limited.Length == 0 ? null : limited), cancellationToken));
+    }
+
+    private static async Task<NoContent> DeleteAsync(string set, IMediator mediator, CancellationToken cancellationToken)
+    {
+        await mediator.Send(new DeleteSet(set), cancellationToken);
+        return TypedResults.NoContent();
     }
 }
