@@ -13,8 +13,8 @@ internal static class Axe
     private static readonly Lazy<string> Source = new(() =>
         File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "axe", "axe.min.js")));
 
-    /// <summary>Runs axe on the whole page and fails on any violation of impact serious or critical, listing them all.</summary>
-    public static async Task AssertNoSeriousViolationsAsync(IPage page, string screen)
+    /// <summary>Runs axe on the whole page and returns every violation (id, impact, help, nodes).</summary>
+    public static async Task<JsonElement[]> RunAsync(IPage page)
     {
         var loaded = await page.EvaluateAsync<bool>("() => typeof window.axe === 'object'");
         if (!loaded)
@@ -33,7 +33,13 @@ internal static class Axe
             }
             """);
         using var document = JsonDocument.Parse(json);
-        var violations = document.RootElement.EnumerateArray().ToArray();
+        return [.. document.RootElement.EnumerateArray().Select(v => v.Clone())];
+    }
+
+    /// <summary>Runs axe on the whole page and fails on any violation of impact serious or critical, listing them all.</summary>
+    public static async Task AssertNoSeriousViolationsAsync(IPage page, string screen)
+    {
+        var violations = await RunAsync(page);
         var serious = violations.Count(v => v.GetProperty("impact").GetString() is "serious" or "critical");
         if (serious == 0)
         {

@@ -161,6 +161,30 @@ public sealed class ConsoleAdminTests(ConsoleFixture fixture) : IClassFixture<Co
         session.AssertClean();
     }
 
+    private const string Csp =
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+
+    /// <summary>The audit itself: axe loads under the console's CSP (no inline scripts) and does report violations.</summary>
+    [Fact]
+    public async Task Axe_UnderTheConsoleCsp_ReportsAnImageWithoutAlternativeText()
+    {
+        await using var session = await fixture.OpenAsync("axe-harness");
+        await session.Page.RouteAsync("http://console.test/**", route => route.FulfillAsync(new()
+        {
+            Status = 200,
+            ContentType = "text/html",
+            Headers = new Dictionary<string, string> { ["Content-Security-Policy"] = Csp },
+            Body = """<!doctype html><html lang="en"><head><title>t</title></head><body><main><h1>t</h1><img src="data:image/gif;base64,R0lGODlhAQABAAAAACw="><script>window.inlineRan = true;</script></main></body></html>""",
+        }));
+        await session.Page.GotoAsync("http://console.test/");
+
+        var violations = await Axe.RunAsync(session.Page);
+
+        Assert.Contains(violations, v => v.GetProperty("id").GetString() == "image-alt" && v.GetProperty("impact").GetString() == "critical");
+        Assert.False(await session.Page.EvaluateAsync<bool>("() => window.inlineRan === true"), "the CSP did not apply: an inline script ran");
+    }
+
     private static ILocator UploadItem(ConsoleSession session, string file) =>
         session.Page.Locator($"[data-testid=uploads] [data-testid=upload-item][data-file=\"{file}\"]");
 
