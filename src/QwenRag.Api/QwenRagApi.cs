@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using QwenRag.Api.Auth;
+using QwenRag.Api.AdminConsole;
 using QwenRag.Api.Endpoints;
 using QwenRag.Api.Problems;
 using Scalar.AspNetCore;
@@ -78,6 +79,7 @@ public static class QwenRagApi
         app.MapDocumentsApi();
         app.MapJobsApi();
         app.MapQueryApi();
+        app.MapConsole();
         return app;
     }
 }
