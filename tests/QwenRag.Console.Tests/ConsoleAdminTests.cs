@@ -11,6 +11,25 @@ public sealed class ConsoleAdminTests(ConsoleFixture fixture) : IClassFixture<Co
 {
     private static readonly LocatorAssertionsToHaveAttributeOptions Ingestion = new() { Timeout = 120_000 };
 
+    private static readonly string[] UploadStates = ["uploading", "queued", "running", "done", "failed"];
+
+    /// <summary>Records, per <c>data-file</c>, every <c>data-state</c> an upload item takes (MutationObserver, no timing).</summary>
+    private const string RecordUploadStates =
+        """
+        () => {
+          window.__uploadStates = {};
+          const record = () => {
+            for (const item of document.querySelectorAll('[data-testid=upload-item]')) {
+              const file = item.getAttribute('data-file'), state = item.getAttribute('data-state');
+              const states = window.__uploadStates[file] || (window.__uploadStates[file] = []);
+              if (state && states[states.length - 1] !== state) states.push(state);
+            }
+          };
+          new MutationObserver(record).observe(document.documentElement,
+            { subtree: true, childList: true, attributes: true, attributeFilter: ['data-state'] });
+        }
+        """;
+
     [Fact]
     public async Task SignIn_WrongKeyRefusedInWords_AdminKeyShowsAdmin_SignOutReturns()
     {
@@ -57,10 +76,20 @@ public sealed class ConsoleAdminTests(ConsoleFixture fixture) : IClassFixture<Co
         await Expect(session.ByTestId("drop-zone")).ToBeVisibleAsync();
         await session.AuditAsync("set-empty");
 
+        await session.Page.EvaluateAsync(RecordUploadStates);
         await session.ByTestId("file-input").SetInputFilesAsync(files.Select(TestCorpus.Pdf));
         foreach (var file in files)
         {
             await Expect(UploadItem(session, file)).ToHaveAttributeAsync("data-state", "done", Ingestion);
+        }
+
+        var seen = await session.Page.EvaluateAsync<Dictionary<string, string[]>>("() => window.__uploadStates");
+        foreach (var file in files)
+        {
+            Assert.True(seen.TryGetValue(file, out var states), "no upload-item states recorded for " + file);
+            var trail = string.Join(" -> ", states);
+            Assert.True(states.All(UploadStates.Contains), $"{file}: states outside the contract: {trail}");
+            Assert.True(states[0] == "uploading" && states[^1] == "done", $"{file}: expected uploading first and done last: {trail}");
         }
 
         var documents = await fixture.Admin.DocumentsAsync(set);
@@ -77,6 +106,23 @@ public sealed class ConsoleAdminTests(ConsoleFixture fixture) : IClassFixture<Co
         }
 
         await session.AuditAsync("set-uploaded");
+        session.AssertClean();
+    }
+
+    [Fact]
+    public async Task DropZone_EnterOpensTheFileChooser_FileIsIngested()
+    {
+        const string set = "keyboard";
+        await using var session = await fixture.OpenAsync("drop-zone-keyboard");
+        await session.SignInAsync(ConsoleFixture.AdminKey, "admin");
+        await session.RouteAsync("#/sets/" + set);
+        await session.ByTestId("drop-zone").FocusAsync();
+        var chooser = await session.Page.RunAndWaitForFileChooserAsync(() => session.Page.Keyboard.PressAsync("Enter"));
+        Assert.True(chooser.IsMultiple, "the file chooser does not take several files");
+        await chooser.SetFilesAsync(new FilePayload { Name = "keyboard.md", MimeType = "text/markdown", Buffer = "# Keyboard\n\nUploaded without a mouse.\n"u8.ToArray() });
+        await Expect(UploadItem(session, "keyboard.md")).ToHaveAttributeAsync("data-state", "done", Ingestion);
+        await session.ScreenshotAsync("keyboard-uploaded");
+        Assert.Contains(await fixture.Admin.DocumentsAsync(set), d => d.String("name") == "keyboard.md");
         session.AssertClean();
     }
 
@@ -104,6 +150,14 @@ public sealed class ConsoleAdminTests(ConsoleFixture fixture) : IClassFixture<Co
         await Expect(UploadItem(session, "encrypted.pdf").GetByTestId("upload-status")).ToContainTextAsync("the PDF is encrypted");
 
         await session.AuditAsync("set-rejects");
+
+        await session.ByTestId("nav-jobs").ClickAsync();
+        // Not filtered by set: the Set choices come from GET /v1/sets, which lists only sets holding a document.
+        await session.Page.GetByLabel("Status").SelectOptionAsync("failed");
+        var job = session.Page.Locator("[data-testid=jobs-table] [data-testid=job-row][data-document=\"encrypted.pdf\"]");
+        await Expect(job).ToHaveAttributeAsync("data-status", "failed");
+        await Expect(job.GetByTestId("job-retry")).ToBeVisibleAsync();
+        await session.AuditAsync("jobs-failed");
         session.AssertClean();
     }
 
@@ -128,6 +182,16 @@ public sealed class ConsoleAdminTests(ConsoleFixture fixture) : IClassFixture<Co
         await Expect(row).ToBeVisibleAsync();
 
         await row.GetByTestId("document-delete").ClickAsync();
+        await Expect(dialog).ToBeVisibleAsync();
+        Assert.True(
+            await dialog.EvaluateAsync<bool>("d => d.contains(document.activeElement)"),
+            "focus did not move into the confirm dialog");
+        await session.Page.Keyboard.PressAsync("Escape");
+        await Expect(dialog).ToBeHiddenAsync();
+        await Expect(row).ToBeVisibleAsync();
+
+        await row.GetByTestId("document-delete").FocusAsync();
+        await session.Page.Keyboard.PressAsync("Enter");
         await Expect(dialog).ToBeVisibleAsync();
         await session.AuditAsync("confirm-delete-document");
         await session.ByTestId("confirm-yes").ClickAsync();
