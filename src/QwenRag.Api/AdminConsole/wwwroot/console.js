@@ -70,8 +70,16 @@ async function whoAmI(key) {
     return await api('GET', '/v1/me', undefined, { key: key ?? '' });
   } catch (error) {
     if (!(error instanceof ApiError) || (error.status !== 404 && error.status !== 405)) throw error;
+    // A server without /v1/me: no key is open mode when the sets answer without one; a key that lists the sets is
+    // told apart by a harmless admin-only call (the API still refuses what a key may not do).
+    await api('GET', '/v1/sets', undefined, { key: key ?? '' });
     if (!key) return { role: 'open', sets: null };
-    await api('GET', '/v1/sets', undefined, { key });
+    // Retrying a job that does not exist changes nothing: an admin key gets 404, a reader key 403.
+    try {
+      await api('POST', '/v1/jobs/console-role-probe/retry', undefined, { key });
+    } catch (probe) {
+      if (probe instanceof ApiError && probe.status === 403) return { role: 'reader', sets: null };
+    }
     return { role: 'admin', sets: null };
   }
 }
@@ -137,7 +145,7 @@ function render() {
 
 window.addEventListener('hashchange', () => {
   render();
-  main.focus({ preventScroll: true });
+  if (!main.contains(document.activeElement)) main.focus({ preventScroll: true });
 });
 
 // ---------- sign-in ----------
@@ -189,7 +197,7 @@ async function loadSets() {
 }
 
 function setsScreen() {
-  const nameInput = h('input', { type: 'text', dataset: tid('new-set-name'), autocomplete: 'off', pattern: '[A-Za-z0-9][A-Za-z0-9._-]{0,63}' });
+  const nameInput = h('input', { type: 'text', dataset: tid('new-set-name'), autocomplete: 'off' });
   const openButton = h('button', { type: 'submit', dataset: tid('new-set-open') }, 'Open');
   const newSet = h('form', { class: 'row', 'aria-label': 'New set' },
     field('New set', nameInput, 'Letters, digits, ".", "_" or "-"; a set exists once a document is uploaded into it.'),
@@ -236,6 +244,7 @@ function setRow(set, refresh) {
       type: 'button', class: 'danger small', dataset: tid('set-delete'), 'aria-label': `Delete set ${set.name}`,
       onclick: async () => {
         if (!await confirmAction(`Delete the set "${set.name}" with all its ${set.documents} documents? This cannot be undone.`)) return;
+        clearError();
         try {
           await api('DELETE', setPath(set.name));
           announce(`Deleted set ${set.name}.`);
@@ -354,6 +363,7 @@ function documentRow(set, doc, refresh) {
         onclick: async (event) => {
           const button = event.currentTarget;
           button.disabled = true;
+          clearError();
           try {
             const job = await api('POST', `${setPath(set)}/documents/${encodeURIComponent(doc.id)}/reindex`);
             announce(`Reindexing ${doc.name}.`);
@@ -376,6 +386,7 @@ function documentRow(set, doc, refresh) {
         type: 'button', class: 'danger small', dataset: tid('document-delete'), 'aria-label': `Delete ${doc.name}`,
         onclick: async () => {
           if (!await confirmAction(`Delete "${doc.name}" from the set "${set}"? This cannot be undone.`)) return;
+          clearError();
           try {
             await api('DELETE', `${setPath(set)}/documents/${encodeURIComponent(doc.id)}`);
             announce(`Deleted ${doc.name}.`);
@@ -558,6 +569,7 @@ function jobRow(job, refresh) {
     ? h('button', {
       type: 'button', class: 'secondary small', dataset: tid('job-retry'), 'aria-label': `Retry ${job.document}`,
       onclick: async () => {
+        clearError();
         try {
           await api('POST', `/v1/jobs/${encodeURIComponent(job.id)}/retry`);
           announce(`Queued ${job.document} again.`);
