@@ -43,6 +43,9 @@ public sealed class ConsoleFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var chromium = Chromium.Locate();
+
+        // Waits, not timings: on 2 busy cores (the whole solution testing at once) a screen can take seconds.
+        Assertions.SetDefaultExpectTimeout(30_000);
         Directory.CreateDirectory(ScreenshotDirectory);
         Host = await ConsoleHost.StartAsync(
             _directory.Path,
