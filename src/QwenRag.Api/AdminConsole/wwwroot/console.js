@@ -484,9 +484,11 @@ function startUpload(set, file, tags, list, refresh) {
     })
     .catch((error) => {
       if (error instanceof ApiError) {
-        const reason = error.status === 413 ? 'too large'
-          : error.status === 415 ? 'unsupported file type'
-            : error.status === 0 ? error.message : failureReason(error.message);
+        const mapped = failureReason(error.message);
+        const reason = mapped !== error.message || error.status === 0 ? mapped
+          : error.status === 413 ? 'too large'
+            : error.status === 415 ? 'unsupported file type'
+              : mapped;
         fail(reason);
         if (error.status === 401 || error.status === 403) showError(error);
       } else {
