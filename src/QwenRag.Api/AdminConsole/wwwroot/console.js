@@ -185,6 +185,21 @@ function signinScreen() {
       submit.disabled = false;
     }
   });
+  const withoutKey = h('button', { type: 'button', class: 'secondary' }, 'Continue without a key');
+  withoutKey.addEventListener('click', async () => {
+    error.textContent = '';
+    try {
+      me = await whoAmI(null);
+      storeKey(null);
+      showIdentity();
+      location.hash = '#/sets';
+    } catch (failure) {
+      error.textContent = failure instanceof ApiError && failure.status === 401
+        ? 'This server needs an API key.'
+        : `Could not connect: ${failure.message}`;
+    }
+  });
+  form.append(h('p', { class: 'muted' }, 'A server without keys (loopback only) needs none: ', withoutKey));
   main.append(form);
   input.focus();
 }
@@ -199,7 +214,7 @@ async function loadSets() {
 function setsScreen() {
   const nameInput = h('input', { type: 'text', dataset: tid('new-set-name'), autocomplete: 'off' });
   const openButton = h('button', { type: 'submit', dataset: tid('new-set-open') }, 'Open');
-  const newSet = h('form', { class: 'row', 'aria-label': 'New set' },
+  const newSet = h('form', { class: 'row' },
     field('New set', nameInput, 'Letters, digits, ".", "_" or "-"; a set exists once a document is uploaded into it.'),
     openButton);
   newSet.addEventListener('submit', (event) => {
@@ -364,11 +379,11 @@ function documentRow(set, doc, refresh) {
           const button = event.currentTarget;
           button.disabled = true;
           clearError();
+          announce(`Reindexing ${doc.name}…`);
           try {
             const job = await api('POST', `${setPath(set)}/documents/${encodeURIComponent(doc.id)}/reindex`);
-            announce(`Reindexing ${doc.name}.`);
             await refresh();
-            if (job && job.id && job.status && job.status !== 'succeeded' && job.status !== 'failed') {
+            if (isPendingJob(job)) {
               const final = await waitForJob(job.id, () => {});
               announce(final.status === 'succeeded' ? `Reindexed ${doc.name}.` : `Reindexing ${doc.name} failed: ${failureReason(final.error)}`);
               await refresh();
@@ -406,6 +421,10 @@ function documentRow(set, doc, refresh) {
     cell('Ingested', 'time', formatTime(doc.ingestedAt)),
     actions);
 }
+
+/** A job answer (202) still to wait for, as opposed to the document a synchronous reindex answers with. */
+const isPendingJob = (body) => Boolean(body && body.id && 'progress' in body
+  && body.status !== 'succeeded' && body.status !== 'failed');
 
 // ---------- uploads ----------
 
@@ -465,9 +484,11 @@ function startUpload(set, file, tags, list, refresh) {
     })
     .catch((error) => {
       if (error instanceof ApiError) {
-        const reason = error.status === 413 ? 'too large'
-          : error.status === 415 ? 'unsupported file type'
-            : error.status === 0 ? error.message : failureReason(error.message);
+        const mapped = failureReason(error.message);
+        const reason = mapped !== error.message || error.status === 0 ? mapped
+          : error.status === 413 ? 'too large'
+            : error.status === 415 ? 'unsupported file type'
+              : mapped;
         fail(reason);
         if (error.status === 401 || error.status === 403) showError(error);
       } else {
