@@ -478,7 +478,7 @@ function startUpload(set, file, tags, list, refresh) {
       }
       const documents = item.isConnected ? await refresh() : await listDocuments(set);
       const doc = documents.find((d) => d.id === final.documentId) ?? documents.find((d) => d.name === file.name);
-      const text = doc ? `Done: ${doc.pages} pages, ${doc.chunks} chunks` : 'Done';
+      const text = doc ? `Done: ${count(doc.pages, 'page')}, ${count(doc.chunks, 'chunk')}` : 'Done';
       show('done', text, null);
       announce(`${file.name}: ${text}`);
     })
@@ -779,3 +779,7 @@ async function start() {
 }
 
 start();
+
+function count(n, noun) {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
