@@ -19,7 +19,10 @@ const isAdmin = () => me && (me.role === 'admin' || me.role === 'open');
 
 // ---------- status ----------
 
+let announcedAt = 0;
+
 export function announce(text) {
+  announcedAt = Date.now();
   announcer.textContent = '';
   // A fresh text node so screen readers announce a repeated message too.
   window.setTimeout(() => { announcer.textContent = text; }, 30);
@@ -144,6 +147,8 @@ function render() {
 }
 
 window.addEventListener('hashchange', () => {
+  // A message belongs to the screen it was said on; one said just now (e.g. "Signed in") leads into the next.
+  if (Date.now() - announcedAt > 1500) announcer.textContent = '';
   render();
   if (!main.contains(document.activeElement)) main.focus({ preventScroll: true });
 });
