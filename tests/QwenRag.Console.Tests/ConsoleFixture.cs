@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Microsoft.Playwright;
+using QwenRag.Api.Tests;
 using QwenRag.Tests;
 
 namespace QwenRag.Console.Tests;
@@ -27,7 +28,7 @@ public sealed class ConsoleFixture : IAsyncLifetime
     private readonly List<HttpClient> _clients = [];
     private IPlaywright? _playwright;
 
-    public ConsoleHost Host { get; private set; } = null!;
+    public ApiHost Host { get; private set; } = null!;
 
     public IBrowser Browser { get; private set; } = null!;
 
@@ -47,7 +48,7 @@ public sealed class ConsoleFixture : IAsyncLifetime
         // Waits, not timings: on 2 busy cores (the whole solution testing at once) a screen can take seconds.
         Assertions.SetDefaultExpectTimeout(30_000);
         Directory.CreateDirectory(ScreenshotDirectory);
-        Host = await ConsoleHost.StartAsync(
+        Host = await ApiHost.StartAsync(
             _directory.Path,
             "--QwenRag:Auth:Keys:0:Key", AdminKey,
             "--QwenRag:Auth:Keys:0:Role", "admin",

@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Microsoft.SemanticKernel;
+using QwenRag.Api.Tests;
 using QwenRag.Tests;
 
 namespace QwenRag.SemanticKernel.Tests;
@@ -18,14 +19,14 @@ public sealed class BusyServerFixture : IAsyncLifetime
 
     private readonly TemporaryDirectory _directory = new();
 
-    public ApiServer Server { get; private set; } = null!;
+    public ApiHost Server { get; private set; } = null!;
 
     public Kernel Kernel { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
         var model = TinyQwenModel.Build(_directory.Path);
-        Server = await ApiServer.StartAsync(
+        Server = await ApiHost.StartAsync(
             Path.Combine(_directory.Path, "data"),
             "--QwenRag:ModelDirectory", model,
             "--QwenRag:Generation:Device", "CPU",

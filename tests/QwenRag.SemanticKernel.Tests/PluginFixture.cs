@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.SemanticKernel;
+using QwenRag.Api.Tests;
 using QwenRag.Core;
 using QwenRag.Hosting;
 using QwenRag.Ingestion.Pipeline;
@@ -30,7 +31,7 @@ public sealed class PluginFixture : IAsyncLifetime
 
     public IQwenRagBackend InProcessBackend { get; private set; } = null!;
 
-    public ApiServer Server { get; private set; } = null!;
+    public ApiHost Server { get; private set; } = null!;
 
     /// <summary>Remote, with the admin key and admin functions, registered with <c>kernelBuilder.Plugins.AddQwenRag</c>.</summary>
     public Kernel RemoteAdmin { get; private set; } = null!;
@@ -63,7 +64,7 @@ public sealed class PluginFixture : IAsyncLifetime
 
         Ingested = ingested;
 
-        Server = await ApiServer.StartAsync(
+        Server = await ApiHost.StartAsync(
             Path.Combine(_directory.Path, "server"),
             "--QwenRag:Auth:Keys:0:Key", AdminKey,
             "--QwenRag:Auth:Keys:0:Role", "admin",
