@@ -15,13 +15,14 @@ internal static class PostgresBlobSchema
     private static readonly (int Version, string Sql)[] Steps =
     [
         (1, """
+            -- Keys compare byte by byte ("C"), so that a prefix is a range of the primary key whatever the locale.
             CREATE TABLE IF NOT EXISTS blobs (
-                key        text PRIMARY KEY,
+                key        text COLLATE "C" PRIMARY KEY,
                 size       bigint NOT NULL,
                 created_at timestamptz NOT NULL
             );
             CREATE TABLE IF NOT EXISTS blob_chunks (
-                key  text NOT NULL REFERENCES blobs (key) ON DELETE CASCADE,
+                key  text COLLATE "C" NOT NULL REFERENCES blobs (key) ON DELETE CASCADE,
                 seq  integer NOT NULL,
                 data bytea NOT NULL,
                 PRIMARY KEY (key, seq)
