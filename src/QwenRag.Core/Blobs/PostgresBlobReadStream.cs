@@ -129,7 +129,7 @@ internal sealed class PostgresBlobReadStream : Stream
         await _chunk.DisposeAsync();
         await _transaction.DisposeAsync();
         await _connection.DisposeAsync();
-        await base.DisposeAsync();
+        GC.SuppressFinalize(this);
     }
 
     protected override void Dispose(bool disposing)
