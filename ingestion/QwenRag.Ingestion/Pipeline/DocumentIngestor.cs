@@ -279,15 +279,9 @@ public sealed partial class DocumentIngestor
         ExtractedDocument document;
         try
         {
-            byte[] bytes;
-            await using (var original = await OpenOriginalAsync(entry.OriginalPath, cancellationToken))
-            {
-                // In memory like a new upload (within the same limit): a blob store's stream cannot seek, extractors may.
-                bytes = await ReadLimitedAsync(original, entry.Name, cancellationToken);
-            }
-
-            document = _extractors.Extract(
-                new MemoryStream(bytes, writable: false), entry.Name, limits: _options.Extraction, cancellationToken: cancellationToken);
+            await using var original = await SeekableAsync(
+                await OpenOriginalAsync(entry.OriginalPath, cancellationToken), entry.Bytes, cancellationToken);
+            document = _extractors.Extract(original, entry.Name, limits: _options.Extraction, cancellationToken: cancellationToken);
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException or DocumentRejectedException)
         {
@@ -418,6 +412,26 @@ public sealed partial class DocumentIngestor
         OriginalKeys.FromStored(stored) is { } key
             ? await _blobs.OpenReadAsync(key, cancellationToken)
             : File.OpenRead(stored);
+
+    /// <summary>
+    /// The stream itself when it can seek (a local file), else its content in memory: extractors may seek, and a
+    /// remote blob's stream cannot. The original was accepted once, so today's size limit does not apply to it.
+    /// </summary>
+    private static async Task<Stream> SeekableAsync(Stream stream, long expectedBytes, CancellationToken cancellationToken)
+    {
+        if (stream.CanSeek)
+        {
+            return stream;
+        }
+
+        await using (stream)
+        {
+            var copy = new MemoryStream((int)Math.Clamp(expectedBytes, 0, Array.MaxLength));
+            await stream.CopyToAsync(copy, cancellationToken);
+            copy.Position = 0;
+            return copy;
+        }
+    }
 
     // Not cancellable: it runs once the record is gone, and an original left behind would never be found again.
     private async Task DeleteOriginalIfUnusedAsync(string stored)
