@@ -200,6 +200,28 @@ public abstract class BlobStoreContract : IAsyncLifetime
         Assert.Equal("new", await ReadTextAsync("uploads/v.upload"));
     }
 
+    [Fact]
+    public virtual async Task Write_TwoWritersOfOneKeyAtOnce_BothSucceedAndOneWholeVersionRemains()
+    {
+        var first = new byte[(2 * 1024 * 1024) + 3];
+        var second = new byte[1024 * 1024];
+        Array.Fill(first, (byte)1);
+        Array.Fill(second, (byte)2);
+
+        await Task.WhenAll(
+            Task.Run(() => Store.WriteAsync("uploads/both.upload", new MemoryStream(first))),
+            Task.Run(() => Store.WriteAsync("uploads/both.upload", new MemoryStream(second))));
+
+        var kept = new MemoryStream();
+        await using (var read = await Store.OpenReadAsync("uploads/both.upload"))
+        {
+            await read.CopyToAsync(kept);
+        }
+
+        Assert.True(kept.ToArray().SequenceEqual(first) || kept.ToArray().SequenceEqual(second), "the blob mixes the two writes");
+        Assert.Equal(kept.Length, Assert.Single(await ListAsync("uploads/")).Size);
+    }
+
     /// <summary>Opens a fresh, empty store.</summary>
     protected abstract Task<IBlobStore> OpenAsync();
 

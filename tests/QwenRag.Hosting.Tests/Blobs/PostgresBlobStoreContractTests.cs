@@ -50,6 +50,10 @@ public sealed class PostgresBlobStoreContractTests(BlobTestPostgres postgres) : 
     public override Task Read_WhileOverwritten_SeesOneWholeVersion() => base.Read_WhileOverwritten_SeesOneWholeVersion();
 
     [BlobPostgresFact]
+    public override Task Write_TwoWritersOfOneKeyAtOnce_BothSucceedAndOneWholeVersionRemains() =>
+        base.Write_TwoWritersOfOneKeyAtOnce_BothSucceedAndOneWholeVersionRemains();
+
+    [BlobPostgresFact]
     public async Task Write_LargeBlob_StoredInChunksOfTheChunkSize()
     {
         await Store.WriteAsync("uploads/chunked.upload", new PatternStream((2L * PostgresBlobStore.ChunkSize) + 10));
