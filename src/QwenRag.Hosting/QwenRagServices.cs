@@ -14,7 +14,8 @@ using QwenRag.Retrieval.Answering;
 namespace QwenRag.Hosting;
 
 /// <summary>
-/// Wires the three libraries over one data directory: <see cref="IngestionServices.AddIngestion"/>,
+/// Wires the three libraries over one data directory and a blob store (<see cref="BlobStoreServices.AddBlobStore"/>):
+/// <see cref="IngestionServices.AddIngestion"/>,
 /// <see cref="RetrievalServices.AddRetrieval"/> (embedded index, or Qdrant when <c>QwenRag:Qdrant:Url</c> is
 /// configured) and, with a chat server, <see cref="GenerationServices.AddChatServerGeneration"/>, else with a model,
 /// <see cref="GenerationServices.AddQwenGeneration"/>; without either, answers are extractive. Everything is a lazily created singleton, so a command that only lists sets never loads the
@@ -49,6 +50,7 @@ public static class QwenRagServices
         data.EnsureCreated();
         services.TryAddSingleton<IConfiguration>(new ConfigurationBuilder().Build());
         services.AddSingleton(data);
+        services.AddBlobStore();
         services.AddIngestion(ingestion);
         services.AddRetrieval(compute.EmbeddingThreads, compute.QueryEmbeddingThreads);
         if (chat is not null)

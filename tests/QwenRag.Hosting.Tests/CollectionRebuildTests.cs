@@ -3,6 +3,7 @@ using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Qdrant.Client.Grpc;
 using QwenRag.Core;
+using QwenRag.Core.Blobs;
 using QwenRag.Hosting.Qdrant;
 using QwenRag.Ingestion.Catalog;
 using QwenRag.Ingestion.Chunking;
@@ -107,7 +108,7 @@ public sealed class CollectionRebuildTests : IAsyncLifetime
     {
         var options = Options();
         return new CollectionRebuild(
-            _services.GetRequiredService<DataDirectory>(),
+            _services.GetRequiredService<IBlobStore>(),
             _services.GetRequiredService<DocumentCatalog>(),
             _services.GetRequiredService<DocumentExtractors>(),
             _services.GetRequiredService<Chunker>(),

@@ -113,7 +113,7 @@ public sealed class DiskFullTests(ITestOutputHelper output)
 
         volume.FreeFiller();
         var job = await queue.EnqueueAsync(Set, "big.txt", new MemoryStream(new byte[1024 * 1024]), null, [], Limit);
-        Assert.Equal(1024 * 1024, new FileInfo(queue.Uploads.PathFor(job.Id)).Length);
+        Assert.Equal(1024 * 1024, new FileInfo(Path.Combine(data.UploadsPath, job.Id + ".upload")).Length);
     }
 
     private static async Task<IngestionJob> EnqueueFileAsync(RunningWorker worker, string name, string path)

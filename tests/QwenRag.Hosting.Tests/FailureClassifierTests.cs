@@ -1,7 +1,9 @@
 using System.Net.Sockets;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 using QwenRag.Core;
+using QwenRag.Core.Blobs;
 using QwenRag.Hosting.Worker;
 using QwenRag.Ingestion.Extraction;
 
@@ -28,6 +30,10 @@ public sealed class FailureClassifierTests
         { new TimeoutException(), IngestionFailureKind.Transient },
         { new InvalidOperationException("wrapped", new SqliteException("database is locked", 5)), IngestionFailureKind.Transient },
         { new AggregateException(new ArgumentException("x"), new TimeoutException()), IngestionFailureKind.Transient },
+        { new PostgresException("terminating connection due to administrator command", "FATAL", "FATAL", "57P01"), IngestionFailureKind.Transient },
+        { new PostgresException("syntax error", "ERROR", "ERROR", "42601"), IngestionFailureKind.Unexpected },
+        { new StorageFullException("disk full", new PostgresException("could not extend file", "ERROR", "ERROR", "53100")), IngestionFailureKind.Transient },
+        { new BlobNotFoundException("uploads/x.upload"), IngestionFailureKind.Unexpected },
         { new FileNotFoundException("gone"), IngestionFailureKind.Unexpected },
         { new NullReferenceException(), IngestionFailureKind.Unexpected },
         { new InvalidOperationException("a bug"), IngestionFailureKind.Unexpected },

@@ -26,6 +26,9 @@ public sealed class JobQueueTests : IDisposable
 
     private string Uploads => new DataDirectory(_directory.Path).UploadsPath;
 
+    /// <summary>Where a local blob store keeps a job's upload: the layout data directories always had.</summary>
+    private string StagedFile(string id) => Path.Combine(Uploads, id + ".upload");
+
     public void Dispose() => _directory.Dispose();
 
     [Fact]
@@ -40,7 +43,7 @@ public sealed class JobQueueTests : IDisposable
         Assert.Equal(["harbour", "2024"], found.Tags);
         Assert.Equal((0.0, 0, null, null), (found.Progress, found.Attempts, found.Error, found.DocumentId));
         Assert.Equal(job.CreatedAt, found.CreatedAt);
-        Assert.Equal("# Notes\n\nTide tables.", await File.ReadAllTextAsync(_queue.StagedFilePath(job.Id)));
+        Assert.Equal("# Notes\n\nTide tables.", await File.ReadAllTextAsync(StagedFile(job.Id)));
         Assert.Null(_queue.Find("0123456789abcdef0123456789abcdef"));
         Assert.Null(_queue.Find("../../qwenrag.db"));
     }
@@ -101,9 +104,9 @@ public sealed class JobQueueTests : IDisposable
         var jobs = await _queue.EnqueueAsync(Set, files, ["t"], Limit);
 
         Assert.Equal(["a.txt", "b.txt"], jobs.Select(job => job.DocumentName));
-        Assert.All(jobs, job => Assert.True(File.Exists(_queue.StagedFilePath(job.Id))));
+        Assert.All(jobs, job => Assert.True(File.Exists(StagedFile(job.Id))));
         Assert.Equal(2, _queue.List().Count);
-        Assert.Equal("beta", File.ReadAllText(_queue.StagedFilePath(jobs[1].Id)));
+        Assert.Equal("beta", File.ReadAllText(StagedFile(jobs[1].Id)));
     }
 
     [Fact]
@@ -114,12 +117,12 @@ public sealed class JobQueueTests : IDisposable
         Assert.Equal("passwd", job.DocumentName);
         var staged = Assert.Single(Directory.GetFiles(Uploads));
         Assert.Equal(Path.Combine(Uploads, job.Id + ".upload"), staged);
-        Assert.Equal(_queue.StagedFilePath(job.Id), staged);
+        Assert.Equal("uploads/" + job.Id + ".upload", StagedUploads.KeyFor(job.Id));
         Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(_directory.Path)!, "passwd", SearchOption.TopDirectoryOnly));
         Assert.DoesNotContain(
             Directory.GetFiles(_directory.Path, "*", SearchOption.AllDirectories),
             path => path.Contains("passwd", StringComparison.Ordinal) || path.Contains("etc", StringComparison.Ordinal));
-        Assert.Throws<ArgumentException>(() => _queue.StagedFilePath("../../etc/passwd"));
+        Assert.Throws<ArgumentException>(() => StagedUploads.KeyFor("../../etc/passwd"));
     }
 
     [Fact]
@@ -176,7 +179,7 @@ public sealed class JobQueueTests : IDisposable
 
         var done = _queue.Find(job.Id)!;
         Assert.Equal((JobStatus.Succeeded, 1.0, "doc1", null), (done.Status, done.Progress, done.DocumentId, done.Error));
-        Assert.False(File.Exists(_queue.StagedFilePath(job.Id)));
+        Assert.False(File.Exists(StagedFile(job.Id)));
         Assert.False(_queue.HasUnfinishedJobs());
         Assert.False(_queue.Fail(job.Id, Worker, "too late"));
     }
@@ -190,7 +193,7 @@ public sealed class JobQueueTests : IDisposable
 
         var failed = _queue.Find(job.Id)!;
         Assert.Equal((JobStatus.Failed, "a.txt: the file is empty"), (failed.Status, failed.Error));
-        Assert.True(File.Exists(_queue.StagedFilePath(job.Id)));
+        Assert.True(File.Exists(StagedFile(job.Id)));
     }
 
     [Fact]
@@ -323,7 +326,7 @@ public sealed class JobQueueTests : IDisposable
         var waiting = _queue.Find(job.Id)!;
         Assert.Equal((JobStatus.Queued, "a.txt: disk full", 1, 1), (waiting.Status, waiting.Error, waiting.Attempts, waiting.TransientFailures));
         Assert.Equal(SqliteDatabase.ReadTimestamp(SqliteDatabase.Timestamp(next)), waiting.NextAttemptAt);
-        Assert.True(File.Exists(_queue.StagedFilePath(job.Id)));
+        Assert.True(File.Exists(StagedFile(job.Id)));
         Assert.True(_queue.HasUnfinishedJobs());
         Assert.Equal(later.Id, _queue.TryClaim(Worker, Lease)?.Id);
         Assert.Null(_queue.TryClaim(Worker, Lease));
@@ -387,8 +390,8 @@ public sealed class JobQueueTests : IDisposable
         Assert.Equal(2, _queue.PruneStagedUploads(TimeSpan.Zero, TimeSpan.Zero));
 
         Assert.False(File.Exists(orphan));
-        Assert.False(File.Exists(_queue.StagedFilePath(failed.Id)));
-        Assert.True(File.Exists(_queue.StagedFilePath(queued.Id)));
+        Assert.False(File.Exists(StagedFile(failed.Id)));
+        Assert.True(File.Exists(StagedFile(queued.Id)));
         Assert.False(_queue.Retry(failed.Id));
     }
 

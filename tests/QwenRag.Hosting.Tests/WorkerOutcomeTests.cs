@@ -39,7 +39,7 @@ public sealed class WorkerOutcomeTests : IDisposable
         Assert.Contains("database is locked", waiting.Error, StringComparison.Ordinal);
         Assert.NotNull(waiting.NextAttemptAt);
         Assert.True(waiting.NextAttemptAt > waiting.UpdatedAt);
-        Assert.True(File.Exists(worker.Queue.Uploads.PathFor(job.Id)));
+        Assert.True(worker.Queue.Uploads.Exists(job.Id));
 
         keywords.Failure = null;
         var done = await WaitForAsync(worker.Queue, job.Id, j => j.Status is JobStatus.Succeeded or JobStatus.Failed);

@@ -76,7 +76,7 @@ public sealed class WorkerTests : IDisposable
 
         Assert.StartsWith("broken.pdf:", failed.Error, StringComparison.Ordinal);
         Assert.Null(failed.DocumentId);
-        Assert.True(File.Exists(worker.Queue.StagedFilePath(job.Id)));
+        Assert.True(File.Exists(Path.Combine(Data.UploadsPath, job.Id + ".upload")));
         Assert.Empty(worker.Get<DocumentCatalog>().List(Set));
 
         Assert.True(worker.Queue.Retry(job.Id));

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using QwenRag.Core;
+using QwenRag.Ingestion.Pipeline;
 
 namespace QwenRag.Ingestion.Catalog;
 
@@ -32,6 +33,7 @@ public sealed class DocumentCatalog
             CREATE INDEX IF NOT EXISTS documents_by_name ON documents (set_name, name);
             """),
         new(2, "ingested_at as unix milliseconds like every other time", ConvertIngestedAtToUnixMilliseconds),
+        new(3, "originals as blob keys instead of absolute paths", ConvertOriginalPathsToBlobKeys),
     ];
 
     private readonly SqliteDatabase _database;
@@ -158,7 +160,7 @@ public sealed class DocumentCatalog
         command.ExecuteNonQuery();
     }
 
-    /// <summary>Whether any record, in any set, still points at this original file.</summary>
+    /// <summary>Whether any record, in any set, still points at this original (its blob key).</summary>
     public bool IsOriginalReferenced(string originalPath)
     {
         using var connection = Open();
@@ -169,6 +171,41 @@ public sealed class DocumentCatalog
     }
 
     private SqliteConnection Open() => _database.Open();
+
+    /// <summary>
+    /// Before the blob store, <c>original_path</c> held the absolute path of a file under <c>originals/</c>; it now
+    /// holds that file's blob key (<see cref="OriginalKeys"/>), the same file in a local store, so that a data
+    /// directory can move and originals can live in another store. A path of another shape is left as it is (and still read).
+    /// </summary>
+    private static void ConvertOriginalPathsToBlobKeys(SqliteConnection connection, SqliteTransaction transaction)
+    {
+        var paths = new List<string>();
+        using (var select = connection.CreateCommand())
+        {
+            select.Transaction = transaction;
+            select.CommandText = "SELECT DISTINCT original_path FROM documents";
+            using var reader = select.ExecuteReader();
+            while (reader.Read())
+            {
+                paths.Add(reader.GetString(0));
+            }
+        }
+
+        foreach (var path in paths)
+        {
+            if (OriginalKeys.FromStored(path) is not { } key || key == path)
+            {
+                continue;
+            }
+
+            using var update = connection.CreateCommand();
+            update.Transaction = transaction;
+            update.CommandText = "UPDATE documents SET original_path = $key WHERE original_path = $path";
+            update.Parameters.AddWithValue("$key", key);
+            update.Parameters.AddWithValue("$path", path);
+            update.ExecuteNonQuery();
+        }
+    }
 
     /// <summary>
     /// Version 1 stored <c>ingested_at</c> as ISO 8601 text; SQLite cannot change a column's type, so the table is

@@ -9,7 +9,7 @@ namespace QwenRag.Ingestion.Jobs;
 
 /// <summary>
 /// The durable queue of ingestion jobs: rows in the data directory's SQLite database, uploads kept by
-/// <see cref="StagedUploads"/>. A job is only inserted once its upload is on disk, so an accepted job is never
+/// <see cref="StagedUploads"/> in the blob store. A job is only inserted once its upload is stored, so an accepted job is never
 /// lost. Workers claim jobs with a lease, renew it while they work and give the job back when they finish; a job
 /// whose worker vanished is found by <see cref="RecoverAbandoned"/> and queued again; a job that failed for a
 /// passing reason is <see cref="Requeue">queued again</see> for later. Several processes may share one queue:
@@ -74,8 +74,8 @@ public sealed class IngestionJobQueue
     public event Action? Enqueued;
 
     /// <summary>
-    /// Stages the upload under a name made from the new job's id (never the client's file name), flushes it to
-    /// disk, then records the job as <see cref="JobStatus.Queued"/>.
+    /// Stages the upload under a key made from the new job's id (never the client's file name), makes it durable,
+    /// then records the job as <see cref="JobStatus.Queued"/>.
     /// </summary>
     /// <exception cref="DocumentRejectedException">The upload is larger than <paramref name="maxBytes"/>; nothing is kept.</exception>
     /// <exception cref="StorageFullException">The disk is full; nothing is kept.</exception>
@@ -149,7 +149,7 @@ public sealed class IngestionJobQueue
         {
             foreach (var job in jobs)
             {
-                Uploads.Delete(job.Id);
+                await Uploads.DeleteAsync(job.Id, CancellationToken.None);
             }
 
             if (StorageFailures.AsStorageFull(ex) is { } full && !ReferenceEquals(full, ex))
@@ -416,10 +416,6 @@ public sealed class IngestionJobQueue
 
         return Uploads.Prune(jobs, failedRetention, orphanAge);
     }
-
-    /// <summary>Where a job's upload is staged (see <see cref="StagedUploads.PathFor"/>).</summary>
-    /// <exception cref="ArgumentException"><paramref name="id"/> is not a job id.</exception>
-    public string StagedFilePath(string id) => Uploads.PathFor(id);
 
     private static bool IsJobId(string? id) => StagedUploads.IsJobId(id);
 

@@ -1,89 +1,81 @@
+using System.Data.Common;
 using QwenRag.Core;
+using QwenRag.Core.Blobs;
 using QwenRag.Ingestion.Extraction;
 
 namespace QwenRag.Ingestion.Jobs;
 
 /// <summary>
-/// Uploads accepted for ingestion, one file per job in <see cref="DataDirectory.UploadsPath"/>, named
-/// <c>{job id}.upload</c> (never the client's file name). A file is flushed to the disk before its job is recorded,
-/// so that a job that exists always has its upload; nothing partial is ever left behind.
+/// Uploads accepted for ingestion, one blob per job, keyed <c>uploads/{job id}.upload</c> (never the client's file
+/// name): in a data directory the files they always were. A blob is durable before its job is recorded, so that a job
+/// that exists always has its upload; nothing partial is ever left behind (the blob store's writes are atomic).
 /// </summary>
 public sealed class StagedUploads
 {
+    private const string Prefix = LocalBlobStore.UploadsContainer + "/";
     private const string Extension = ".upload";
-    private const int BufferSize = 1 << 16;
 
-    private readonly string _directory;
+    private readonly IBlobStore _blobs;
 
+    /// <summary>Uploads in the data directory's <see cref="DataDirectory.UploadsPath"/>.</summary>
     public StagedUploads(DataDirectory data)
+        : this(LocalBlobStore.For(data ?? throw new ArgumentNullException(nameof(data))))
     {
-        ArgumentNullException.ThrowIfNull(data);
-        _directory = data.UploadsPath;
-        Directory.CreateDirectory(_directory);
+        data.EnsureCreated();
     }
 
-    /// <summary>Where a job's upload is staged: named by the job id alone.</summary>
+    public StagedUploads(IBlobStore blobs)
+    {
+        ArgumentNullException.ThrowIfNull(blobs);
+        _blobs = blobs;
+    }
+
+    /// <summary>The key of a job's upload: made from the job id alone.</summary>
     /// <exception cref="ArgumentException"><paramref name="jobId"/> is not a job id.</exception>
-    public string PathFor(string jobId) => IsJobId(jobId)
-        ? Path.Combine(_directory, jobId + Extension)
+    public static string KeyFor(string jobId) => IsJobId(jobId)
+        ? Prefix + jobId + Extension
         : throw new ArgumentException($"'{jobId}' is not a job id.", nameof(jobId));
 
-    public bool Exists(string jobId) => IsJobId(jobId) && File.Exists(PathFor(jobId));
-
     /// <summary>
-    /// Copies <paramref name="content"/> to the job's file and forces it to the disk. On any failure the partial
-    /// file is deleted.
+    /// Whether the job's upload is there. Synchronous for the queue's synchronous callers; local blobs answer at once.
     /// </summary>
+    public bool Exists(string jobId) => ExistsAsync(jobId).GetAwaiter().GetResult();
+
+    public async Task<bool> ExistsAsync(string jobId, CancellationToken cancellationToken = default) =>
+        IsJobId(jobId) && await _blobs.ExistsAsync(KeyFor(jobId), cancellationToken);
+
+    /// <summary>The job's upload, streamed from the blob store.</summary>
+    /// <exception cref="BlobNotFoundException">There is none (pruned, or never staged).</exception>
+    public Task<Stream> OpenReadAsync(string jobId, CancellationToken cancellationToken = default) =>
+        _blobs.OpenReadAsync(KeyFor(jobId), cancellationToken);
+
+    /// <summary>Streams <paramref name="content"/> into the job's blob and makes it durable; on any failure nothing is kept.</summary>
     /// <exception cref="DocumentRejectedException">The upload is larger than <paramref name="maxBytes"/>.</exception>
-    /// <exception cref="StorageFullException">The volume filled up while staging.</exception>
+    /// <exception cref="StorageFullException">The store filled up while staging.</exception>
     public async Task StageAsync(string jobId, string documentName, Stream content, long maxBytes, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(content);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBytes);
-        var path = PathFor(jobId);
-        if (content.CanSeek && content.Length - content.Position > maxBytes)
+        var key = KeyFor(jobId);
+        try
+        {
+            await _blobs.WriteAsync(key, content, maxBytes, cancellationToken);
+        }
+        catch (BlobTooLargeException)
         {
             throw TooLarge(documentName, maxBytes);
         }
-
-        try
+        catch (Exception ex) when (StorageFailures.AsStorageFull(ex) is { } full && !ReferenceEquals(full, ex))
         {
-            // Disposed inside the try: closing flushes what is buffered, which is where a full disk may show.
-            await using (var file = new FileStream(
-                path, FileMode.CreateNew, FileAccess.Write, FileShare.None, BufferSize, FileOptions.Asynchronous))
-            {
-                var buffer = new byte[BufferSize];
-                long total = 0;
-                int read;
-                while ((read = await content.ReadAsync(buffer, cancellationToken)) > 0)
-                {
-                    total += read;
-                    if (total > maxBytes)
-                    {
-                        throw TooLarge(documentName, maxBytes);
-                    }
-
-                    await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
-                }
-
-                await file.FlushAsync(cancellationToken);
-                file.Flush(flushToDisk: true);
-            }
-        }
-        catch (Exception ex)
-        {
-            Delete(jobId);
-            if (StorageFailures.AsStorageFull(ex) is { } full && !ReferenceEquals(full, ex))
-            {
-                throw full;
-            }
-
-            throw;
+            throw full;
         }
     }
 
     /// <summary>Deletes the job's upload; false when it could not be deleted (it may already be gone).</summary>
-    public bool Delete(string jobId)
+    public bool Delete(string jobId) => DeleteAsync(jobId).GetAwaiter().GetResult();
+
+    /// <inheritdoc cref="Delete"/>
+    public async Task<bool> DeleteAsync(string jobId, CancellationToken cancellationToken = default)
     {
         if (!IsJobId(jobId))
         {
@@ -92,14 +84,10 @@ public sealed class StagedUploads
 
         try
         {
-            File.Delete(PathFor(jobId));
+            await _blobs.DeleteAsync(KeyFor(jobId), cancellationToken);
             return true;
         }
-        catch (IOException)
-        {
-            return false;
-        }
-        catch (UnauthorizedAccessException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or DbException)
         {
             return false;
         }
@@ -107,28 +95,44 @@ public sealed class StagedUploads
 
     /// <summary>
     /// Deletes uploads nothing will read again: those of succeeded jobs, of jobs that failed longer than
-    /// <paramref name="failedRetention"/> ago (they can no longer be retried), and files older than
+    /// <paramref name="failedRetention"/> ago (they can no longer be retried), and uploads older than
     /// <paramref name="orphanAge"/> with no job (a process that died between staging and queueing).
     /// <paramref name="jobs"/> holds every job's status and last update. Returns how many were deleted.
     /// </summary>
     public int Prune(
-        IReadOnlyDictionary<string, (JobStatus Status, DateTimeOffset UpdatedAt)> jobs, TimeSpan failedRetention, TimeSpan orphanAge)
+        IReadOnlyDictionary<string, (JobStatus Status, DateTimeOffset UpdatedAt)> jobs, TimeSpan failedRetention, TimeSpan orphanAge) =>
+        PruneAsync(jobs, failedRetention, orphanAge).GetAwaiter().GetResult();
+
+    /// <inheritdoc cref="Prune"/>
+    public async Task<int> PruneAsync(
+        IReadOnlyDictionary<string, (JobStatus Status, DateTimeOffset UpdatedAt)> jobs,
+        TimeSpan failedRetention,
+        TimeSpan orphanAge,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(jobs);
         var now = DateTimeOffset.UtcNow;
-        var deleted = 0;
-        foreach (var path in Directory.EnumerateFiles(_directory, "*" + Extension))
+        var prunable = new List<string>();
+        await foreach (var blob in _blobs.ListAsync(Prefix, cancellationToken))
         {
-            var id = Path.GetFileNameWithoutExtension(path);
-            if (!IsJobId(id))
+            if (JobIdOf(blob.Key) is not { } id)
             {
                 continue;
             }
 
             var prune = jobs.TryGetValue(id, out var job)
                 ? job.Status == JobStatus.Succeeded || (job.Status == JobStatus.Failed && job.UpdatedAt < now - failedRetention)
-                : File.GetLastWriteTimeUtc(path) < (now - orphanAge).UtcDateTime;
-            if (prune && Delete(id))
+                : blob.LastModified < now - orphanAge;
+            if (prune)
+            {
+                prunable.Add(id);
+            }
+        }
+
+        var deleted = 0;
+        foreach (var id in prunable)
+        {
+            if (await DeleteAsync(id, cancellationToken))
             {
                 deleted++;
             }
@@ -137,9 +141,20 @@ public sealed class StagedUploads
         return deleted;
     }
 
-    /// <summary>Job ids are 32 lower-case hex digits; anything else is refused before it nears a path or a query.</summary>
+    /// <summary>Job ids are 32 lower-case hex digits; anything else is refused before it nears a key or a query.</summary>
     public static bool IsJobId(string? id) =>
         id is { Length: 32 } && id.All(char.IsAsciiHexDigitLower);
+
+    private static string? JobIdOf(string key)
+    {
+        if (!key.StartsWith(Prefix, StringComparison.Ordinal) || !key.EndsWith(Extension, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var id = key[Prefix.Length..^Extension.Length];
+        return IsJobId(id) ? id : null;
+    }
 
     private static DocumentRejectedException TooLarge(string name, long maxBytes) => new(
         name,

@@ -1,7 +1,9 @@
+using System.Data.Common;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using QwenRag.Core;
+using QwenRag.Core.Blobs;
 using QwenRag.Ingestion.Catalog;
 using QwenRag.Ingestion.Chunking;
 using QwenRag.Ingestion.Extraction;
@@ -9,15 +11,15 @@ using QwenRag.Ingestion.Extraction;
 namespace QwenRag.Ingestion.Pipeline;
 
 /// <summary>
-/// Takes a file into a set: keeps the original, extracts, chunks, embeds, and writes the index (the embedded
-/// vector and keyword indexes, or a Qdrant collection).
+/// Takes a file into a set: keeps the original (in the <see cref="IBlobStore"/>, see <see cref="OriginalKeys"/>),
+/// extracts, chunks, embeds, and writes the index (the embedded vector and keyword indexes, or a Qdrant collection).
 /// A document is marked <see cref="DocumentStatus.Indexing"/> before its first chunk is written and
 /// <see cref="DocumentStatus.Ready"/> after its last, so an interrupted one is found and redone on resume;
 /// chunk ids are deterministic, so redoing it never duplicates a chunk.
 /// </summary>
 public sealed partial class DocumentIngestor
 {
-    private readonly DataDirectory _data;
+    private readonly IBlobStore _blobs;
     private readonly DocumentCatalog _catalog;
     private readonly DocumentExtractors _extractors;
     private readonly Chunker _chunker;
@@ -28,7 +30,7 @@ public sealed partial class DocumentIngestor
     private readonly SemaphoreSlim _writer = new(1, 1);
 
     public DocumentIngestor(
-        DataDirectory data,
+        IBlobStore blobs,
         DocumentCatalog catalog,
         DocumentExtractors extractors,
         Chunker chunker,
@@ -37,7 +39,7 @@ public sealed partial class DocumentIngestor
         IngestionOptions? options = null,
         ILogger<DocumentIngestor>? logger = null)
     {
-        _data = data;
+        _blobs = blobs;
         _catalog = catalog;
         _extractors = extractors;
         _chunker = chunker;
@@ -153,9 +155,9 @@ public sealed partial class DocumentIngestor
             return Failed(name, corrupt.Message, corrupt);
         }
 
-        var originalPath = await KeepOriginalAsync(id, extractor.Extensions.First(), bytes, cancellationToken);
+        var originalKey = await KeepOriginalAsync(id, extractor.Extensions.First(), bytes, cancellationToken);
         var entry = new DocumentEntry(
-            set, id, name, originalPath, bytes.Length, PageCount(document), 0, DocumentStatus.Indexing,
+            set, id, name, originalKey, bytes.Length, PageCount(document), 0, DocumentStatus.Indexing,
             tags ?? [], DateTimeOffset.UtcNow);
         var outcome = await IndexAsync(entry, document, progress, cancellationToken);
         if (!outcome.Succeeded)
@@ -246,7 +248,7 @@ public sealed partial class DocumentIngestor
             foreach (var entry in entries)
             {
                 _catalog.Remove(entry.Set, entry.Id);
-                DeleteOriginalIfUnused(entry.OriginalPath);
+                await DeleteOriginalIfUnusedAsync(entry.OriginalPath);
             }
 
             return entries.Count;
@@ -277,7 +279,8 @@ public sealed partial class DocumentIngestor
         ExtractedDocument document;
         try
         {
-            await using var original = File.OpenRead(entry.OriginalPath);
+            await using var original = await SeekableAsync(
+                await OpenOriginalAsync(entry.OriginalPath, cancellationToken), entry.Bytes, cancellationToken);
             document = _extractors.Extract(original, entry.Name, limits: _options.Extraction, cancellationToken: cancellationToken);
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException or DocumentRejectedException)
@@ -286,9 +289,9 @@ public sealed partial class DocumentIngestor
             await RemoveAsync(entry, cancellationToken);
             return Failed(entry.Name, $"{entry.Name}: cannot be re-indexed from its original: {ex.Message}", ex);
         }
-        catch (IOException ex)
+        catch (Exception ex) when (ex is IOException or DbException)
         {
-            // Could pass (a busy or failing disk): the entry stays as it is, for the next resume.
+            // Could pass (a busy or failing disk, a database out of reach): the entry stays as it is, for the next resume.
             return Failed(entry.Name, FailureMessage(entry.Name, ex), ex);
         }
 
@@ -302,7 +305,7 @@ public sealed partial class DocumentIngestor
         var chunks = _chunker.Chunk(document);
         if (chunks.Count == 0)
         {
-            DeleteOriginalIfUnused(entry.OriginalPath);
+            await DeleteOriginalIfUnusedAsync(entry.OriginalPath);
             var noText = new DocumentRejectedException(
                 entry.Name, DocumentRejectionReason.NoText, "no text could be extracted (an image-only document needs OCR first).");
             return Failed(entry.Name, noText.Message, noText);
@@ -370,7 +373,7 @@ public sealed partial class DocumentIngestor
     {
         await _vectors.DeleteDocumentAsync(entry.Set, entry.Id, cancellationToken);
         _catalog.Remove(entry.Set, entry.Id);
-        DeleteOriginalIfUnused(entry.OriginalPath);
+        await DeleteOriginalIfUnusedAsync(entry.OriginalPath);
     }
 
     private async Task TryRemoveAsync(DocumentEntry entry)
@@ -391,38 +394,60 @@ public sealed partial class DocumentIngestor
             ? $"{name}: indexing failed: {StorageFullException.DefaultMessage}"
             : $"{name}: indexing failed: {exception.Message}";
 
+    /// <summary>Keeps the original under its content-addressed key (once: the same bytes are the same blob); returns the key.</summary>
     private async Task<string> KeepOriginalAsync(string id, string extension, byte[] bytes, CancellationToken cancellationToken)
     {
-        // Content-addressed: the user's file name never becomes a path; the extension is the extractor's own.
-        var directory = Path.Combine(_data.OriginalsPath, id[..2]);
-        var path = Path.Combine(directory, id + extension);
-        if (File.Exists(path))
+        var key = OriginalKeys.For(id, extension);
+        if (!await _blobs.ExistsAsync(key, cancellationToken))
         {
-            return path;
+            // Atomic in every store: a full disk leaves no partial copy taking up what little space is left.
+            await _blobs.WriteAsync(key, new MemoryStream(bytes, writable: false), cancellationToken: cancellationToken);
         }
 
-        Directory.CreateDirectory(directory);
-        var temporary = path + ".partial";
-        try
-        {
-            await File.WriteAllBytesAsync(temporary, bytes, cancellationToken);
-            File.Move(temporary, path, overwrite: true);
-        }
-        catch
-        {
-            // A full disk must not leave a partial copy taking up what little space is left.
-            File.Delete(temporary);
-            throw;
-        }
-
-        return path;
+        return key;
     }
 
-    private void DeleteOriginalIfUnused(string originalPath)
+    /// <summary>Opens what the catalog recorded: a blob key, or an older catalog's absolute path (see <see cref="OriginalKeys.FromStored"/>).</summary>
+    private async Task<Stream> OpenOriginalAsync(string stored, CancellationToken cancellationToken) =>
+        OriginalKeys.FromStored(stored) is { } key
+            ? await _blobs.OpenReadAsync(key, cancellationToken)
+            : File.OpenRead(stored);
+
+    /// <summary>
+    /// The stream itself when it can seek (a local file), else its content in memory: extractors may seek, and a
+    /// remote blob's stream cannot. The original was accepted once, so today's size limit does not apply to it.
+    /// </summary>
+    private static async Task<Stream> SeekableAsync(Stream stream, long expectedBytes, CancellationToken cancellationToken)
     {
-        if (!_catalog.IsOriginalReferenced(originalPath) && File.Exists(originalPath))
+        if (stream.CanSeek)
         {
-            File.Delete(originalPath);
+            return stream;
+        }
+
+        await using (stream)
+        {
+            var copy = new MemoryStream((int)Math.Clamp(expectedBytes, 0, Array.MaxLength));
+            await stream.CopyToAsync(copy, cancellationToken);
+            copy.Position = 0;
+            return copy;
+        }
+    }
+
+    // Not cancellable: it runs once the record is gone, and an original left behind would never be found again.
+    private async Task DeleteOriginalIfUnusedAsync(string stored)
+    {
+        if (_catalog.IsOriginalReferenced(stored))
+        {
+            return;
+        }
+
+        if (OriginalKeys.FromStored(stored) is { } key)
+        {
+            await _blobs.DeleteAsync(key, CancellationToken.None);
+        }
+        else if (Path.IsPathRooted(stored) && File.Exists(stored))
+        {
+            File.Delete(stored);
         }
     }
 

@@ -2,7 +2,7 @@ using System.Globalization;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using QwenRag.Core;
+using QwenRag.Core.Blobs;
 using QwenRag.Ingestion.Catalog;
 using QwenRag.Ingestion.Chunking;
 using QwenRag.Ingestion.Extraction;
@@ -19,7 +19,7 @@ namespace QwenRag.Hosting.Qdrant;
 /// collection is dropped, so searches never see a half-built index.
 /// </summary>
 public sealed class CollectionRebuild(
-    DataDirectory data,
+    IBlobStore blobs,
     DocumentCatalog catalog,
     DocumentExtractors extractors,
     Chunker chunker,
@@ -53,7 +53,7 @@ public sealed class CollectionRebuild(
 
         await collections.CreateAsync(name, Model, cancellationToken);
         var store = new QdrantVectorStore(connection, options.Value, sparse, Model, name);
-        var ingestor = new DocumentIngestor(data, catalog, extractors, chunker, embedder, store, ingestion, logger);
+        var ingestor = new DocumentIngestor(blobs, catalog, extractors, chunker, embedder, store, ingestion, logger);
         var outcomes = new List<IngestionOutcome>();
         try
         {

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Net.Sockets;
 using Microsoft.Data.Sqlite;
 using QwenRag.Core;
@@ -51,6 +52,9 @@ public sealed class IngestionFailureClassifier
     {
         _ when StorageFailures.IsDiskFull(exception) => true,
         SqliteException sqlite => TransientSqliteCodes.Contains(sqlite.SqliteErrorCode),
+
+        // A database server (PostgreSQL) that says the failure may pass: a dropped connection, a failover.
+        DbException { IsTransient: true } => true,
 
         // A file the worker cannot find is not passing: the staged upload or the original is gone.
         FileNotFoundException or DirectoryNotFoundException => false,

@@ -203,8 +203,7 @@ public sealed partial class IngestionWorker : BackgroundService
     {
         try
         {
-            await using var staged = new FileStream(
-                _queue.Uploads.PathFor(job.Id), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+            await using var staged = await _queue.Uploads.OpenReadAsync(job.Id, cancellationToken);
             return await _ingestor.IngestAsync(
                 job.Set, job.DocumentName, staged, job.Tags, lease, cancellationToken, job.ContentType);
         }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using QwenRag.Core.Blobs;
 using QwenRag.Ingestion.Jobs;
 
 namespace QwenRag.Hosting.Worker;
@@ -7,15 +8,15 @@ namespace QwenRag.Hosting.Worker;
 public static class IngestionWorkerServices
 {
     /// <summary>
-    /// Adds the durable job queue (once) and the background worker that drains it. Needs the services of
-    /// <see cref="QwenRagServices.AddQwenRag"/>.
+    /// Adds the durable job queue (once), its uploads in the <see cref="IBlobStore"/>, and the background worker that
+    /// drains it. Needs the services of <see cref="QwenRagServices.AddQwenRag"/>.
     /// </summary>
     public static IServiceCollection AddIngestionWorker(this IServiceCollection services, IngestionWorkerOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(services);
         options ??= new IngestionWorkerOptions();
         options.Validate();
-        services.TryAddSingleton<StagedUploads>();
+        services.TryAddSingleton(provider => new StagedUploads(provider.GetRequiredService<IBlobStore>()));
         services.TryAddSingleton<IngestionJobQueue>();
         services.TryAddSingleton(IngestionFailureClassifier.Default);
         services.AddSingleton(options);
