@@ -61,10 +61,15 @@ public static class TelemetryServices
 
                 if (options.PrometheusPort is { } port)
                 {
+                    // On every interface, for a scraper elsewhere in the cluster; the options' Host takes names only.
                     metrics.AddPrometheusHttpListener(listener =>
                     {
-                        listener.Host = "+";
                         listener.Port = port;
+                        listener.ConfigureHttpListener = (_, http) =>
+                        {
+                            http.Prefixes.Clear();
+                            http.Prefixes.Add($"http://+:{port}/");
+                        };
                     });
                 }
             });
