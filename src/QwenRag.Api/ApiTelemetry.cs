@@ -22,8 +22,10 @@ public static class ApiTelemetry
 
     public static WebApplicationBuilder AddApiTelemetry(this WebApplicationBuilder builder)
     {
+        // Read after AddQwenRagTelemetry, which has checked that the section binds and is valid.
+        var telemetry = builder.AddQwenRagTelemetry(servesApi: true);
         var options = builder.Configuration.GetSection(TelemetryOptions.SectionName).Get<TelemetryOptions>() ?? new TelemetryOptions();
-        builder.AddQwenRagTelemetry(servesApi: true)
+        telemetry
             .WithTracing(tracing => tracing.AddAspNetCoreInstrumentation(instrumentation => instrumentation.Filter = IsTraced))
             .WithMetrics(metrics =>
             {

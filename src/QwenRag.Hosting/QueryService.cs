@@ -50,7 +50,7 @@ public sealed class QueryService(HybridRetriever retriever, IAnswerGenerator ans
         using var activity = QwenRagTelemetry.ActivitySource.StartActivity(QwenRagTelemetry.AskSpan)
             ?.SetTag(QwenRagTelemetry.SetTag, set)
             .SetTag(QwenRagTelemetry.TopTag, top)
-            .SetTag("gen_ai.provider.name", answerer.Name);
+            .SetTag(QwenRagTelemetry.GeneratorTag, answerer.Name);
         var started = Stopwatch.GetTimestamp();
         var completed = false;
         try

@@ -119,7 +119,7 @@ public sealed class SqliteDatabaseTests : IDisposable
         Assert.Equal(ingested, entry.IngestedAt);
         Assert.Equal((3, DocumentStatus.Ready), (entry.Chunks, entry.Status));
         Assert.Equal(2, data.Database.SchemaVersion(DocumentCatalog.SchemaComponent));
-        Assert.Equal(2, data.Database.SchemaVersion(IngestionJobQueue.SchemaComponent));
+        Assert.Equal(3, data.Database.SchemaVersion(IngestionJobQueue.SchemaComponent));
         Assert.Equal(1, data.Database.SchemaVersion(SqliteKeywordIndex.SchemaComponent));
         using (var connection = data.Database.Open())
         using (var command = connection.CreateCommand())
@@ -130,6 +130,7 @@ public sealed class SqliteDatabaseTests : IDisposable
 
         var job = queue.TryClaim("test:1:aaaa", TimeSpan.FromSeconds(30));
         Assert.Equal(("b.md", 0, null), (job?.DocumentName, job?.TransientFailures, job?.NextAttemptAt));
+        Assert.Null(job?.TraceParent);
 
         // Opening again (another process, a restart) changes nothing.
         _ = new DocumentCatalog(new DataDirectory(_directory.Path));

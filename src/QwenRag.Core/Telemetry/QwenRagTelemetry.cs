@@ -51,6 +51,7 @@ public static class QwenRagTelemetry
     public const string TopTag = "qwenrag.top";
     public const string OutcomeTag = "qwenrag.outcome";
     public const string DeviceTag = "qwenrag.device";
+    public const string GeneratorTag = "qwenrag.generator";
 
     public static ActivitySource ActivitySource { get; } = new(SourceName);
 

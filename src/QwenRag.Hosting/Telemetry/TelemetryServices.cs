@@ -34,7 +34,7 @@ public static class TelemetryServices
     public static IOpenTelemetryBuilder AddQwenRagTelemetry(this IHostApplicationBuilder builder, bool servesApi = false)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var options = Read(builder.Configuration.GetSection(TelemetryOptions.SectionName).Get<TelemetryOptions>() ?? new TelemetryOptions(), servesApi);
+        var options = Read(builder.Configuration, servesApi);
         var services = builder.Services;
         services.AddOptions<TelemetryOptions>().BindConfiguration(TelemetryOptions.SectionName).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TelemetryOptions>, TelemetryOptions.Validator>());
@@ -82,8 +82,20 @@ public static class TelemetryServices
     }
 
     /// <summary>The options when valid for this host, so that the exporters are never set up from a bad value.</summary>
-    private static TelemetryOptions Read(TelemetryOptions options, bool servesApi)
+    private static TelemetryOptions Read(IConfiguration configuration, bool servesApi)
     {
+        TelemetryOptions options;
+        try
+        {
+            options = configuration.GetSection(TelemetryOptions.SectionName).Get<TelemetryOptions>() ?? new TelemetryOptions();
+        }
+        catch (InvalidOperationException ex)
+        {
+            // A value that does not bind at all ("not a url", a port that is no number): named like the others.
+            throw new OptionsValidationException(
+                TelemetryOptions.SectionName, typeof(TelemetryOptions), [$"{TelemetryOptions.SectionName} has a value that is not valid: {ex.Message}"]);
+        }
+
         var result = new TelemetryOptions.Validator().Validate(null, options);
         var failures = result.Failed ? result.Failures.ToList() : [];
         if (!servesApi && options.Prometheus && options.PrometheusPort is null)

@@ -91,6 +91,8 @@ public sealed class TelemetryServicesTests : IDisposable
     [Theory]
     [InlineData("QwenRag:Telemetry:PrometheusPort", "0", "QwenRag:Telemetry:PrometheusPort must be between 1 and 65535 (was 0)")]
     [InlineData("QwenRag:Telemetry:OtlpEndpoint", "ftp://collector:4317", "QwenRag:Telemetry:OtlpEndpoint must be an absolute http or https address")]
+    [InlineData("QwenRag:Telemetry:OtlpEndpoint", "not a url", "QwenRag:Telemetry:OtlpEndpoint must be an absolute http or https address (was 'not a url')")]
+    [InlineData("QwenRag:Telemetry:PrometheusPort", "ninety", "QwenRag:Telemetry has a value that is not valid")]
     [InlineData("QwenRag:Telemetry:ServiceName", " ", "QwenRag:Telemetry:ServiceName must not be empty")]
     [InlineData("QwenRag:Telemetry:Prometheus", "true", "QwenRag:Telemetry:Prometheus needs QwenRag:Telemetry:PrometheusPort in a process without the API")]
     public void InvalidSetting_FailsNamingIt(string key, string value, string message)
