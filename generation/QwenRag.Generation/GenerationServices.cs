@@ -76,7 +76,8 @@ public static class GenerationServices
         // Servers without keys ignore the bearer token, but the OpenAI client insists on one.
         var key = new ApiKeyCredential(string.IsNullOrEmpty(server.ApiKey) ? "none" : server.ApiKey);
         services.AddChatClient(_ => new OpenAI.Chat.ChatClient(server.Model, key, new OpenAIClientOptions { Endpoint = server.Endpoint }).AsIChatClient())
-            .UseQwenRagTelemetry();
+            .UseQwenRagTelemetry()
+            .Use(inner => new TokenRateChatClient(inner));
         services.AddSingleton<IAnswerGenerator>(provider =>
             new ChatAnswerGenerator(provider.GetRequiredService<IChatClient>(), ChatAnswerGenerator.ServerName, budget));
         return services;

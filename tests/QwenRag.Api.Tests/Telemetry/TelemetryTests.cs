@@ -96,6 +96,9 @@ public sealed class TelemetryTests(TelemetryFixture fixture) : IClassFixture<Tel
         Assert.Contains(Points(metrics, QwenRagTelemetry.JobsInstrument),
             point => (string?)Tag(point, QwenRagTelemetry.StateTag) == "succeeded" && point.GetGaugeLastValueLong() >= 1);
         Assert.Contains(metrics, metric => metric.MeterName == QwenRagTelemetry.GenAiSourceName && metric.Name == "gen_ai.client.operation.duration");
+
+        // The chat server's reported output tokens over the time it streamed them.
+        Assert.Contains(Points(metrics, QwenRagTelemetry.TokensPerSecondInstrument), point => point.GetHistogramCount() >= 1);
         Assert.All(metrics.Where(metric => metric.Name == QwenRagTelemetry.StageDurationInstrument), metric => Assert.Equal("s", metric.Unit));
     }
 
