@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using OpenAI;
 using QwenRag.Core;
+using QwenRag.Core.Telemetry;
 using QwenRag.Generation.Answering;
 using QwenRag.Generation.Chat;
 
@@ -11,6 +12,14 @@ namespace QwenRag.Generation;
 
 public static class GenerationServices
 {
+    /// <summary>
+    /// Adds Microsoft.Extensions.AI's OpenTelemetry middleware (gen_ai spans and metrics under
+    /// <see cref="QwenRagTelemetry.GenAiSourceName"/>; message contents are not recorded). Innermost, after the
+    /// generation queue, so the span measures the generation and not the wait for the model.
+    /// </summary>
+    private static ChatClientBuilder UseQwenRagTelemetry(this ChatClientBuilder builder) =>
+        builder.UseOpenTelemetry(sourceName: QwenRagTelemetry.GenAiSourceName);
+
     /// <summary>
     /// Answers with the Qwen model in <see cref="QwenModelOptions.Directory"/>: one <see cref="QwenChatClient"/>,
     /// registered as the <see cref="IChatClient"/> with <c>AddChatClient</c> behind a
@@ -38,7 +47,8 @@ public static class GenerationServices
         ArgumentNullException.ThrowIfNull(model.Runtime);
         services.AddChatClient(provider => QwenChatClient.Open(
                 directory, model.Runtime, provider.GetService<ILoggerFactory>()?.CreateLogger<QwenChatClient>()))
-            .UseGenerationQueue(model.MaxQueuedRequests);
+            .UseGenerationQueue(model.MaxQueuedRequests)
+            .UseQwenRagTelemetry();
         services.AddSingleton<IAnswerGenerator>(provider =>
             new ChatAnswerGenerator(provider.GetRequiredService<IChatClient>(), ChatAnswerGenerator.QwenName));
         return services;
@@ -65,7 +75,9 @@ public static class GenerationServices
         var budget = new EstimatedTokenBudget(server.ContextTokens);
         // Servers without keys ignore the bearer token, but the OpenAI client insists on one.
         var key = new ApiKeyCredential(string.IsNullOrEmpty(server.ApiKey) ? "none" : server.ApiKey);
-        services.AddChatClient(_ => new OpenAI.Chat.ChatClient(server.Model, key, new OpenAIClientOptions { Endpoint = server.Endpoint }).AsIChatClient());
+        services.AddChatClient(_ => new OpenAI.Chat.ChatClient(server.Model, key, new OpenAIClientOptions { Endpoint = server.Endpoint }).AsIChatClient())
+            .UseQwenRagTelemetry()
+            .Use(inner => new TokenRateChatClient(inner));
         services.AddSingleton<IAnswerGenerator>(provider =>
             new ChatAnswerGenerator(provider.GetRequiredService<IChatClient>(), ChatAnswerGenerator.ServerName, budget));
         return services;

@@ -36,6 +36,7 @@ public static class ApiServices
         }
 
         services.AddIngestionWorker(builder.Configuration.GetSection("QwenRag:Worker").Get<IngestionWorkerOptions>());
+        builder.AddApiTelemetry();
 
         services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.SectionName).ValidateOnStart();

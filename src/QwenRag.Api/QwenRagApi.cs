@@ -23,7 +23,9 @@ public static class QwenRagApi
     /// (e.g. <c>--urls</c>, <c>--QwenRag:DataDirectory</c>). Without keys, throws when the configured <c>urls</c> are
     /// beyond loopback, and the start fails once the server has bound any address beyond loopback (however configured).
     /// </summary>
-    public static WebApplication Build(string[] args)
+    /// <param name="args">The command line.</param>
+    /// <param name="configure">More services, after the API's (tests add exporters here).</param>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(args);
         var urls = builder.Configuration["urls"];
@@ -39,6 +41,7 @@ public static class QwenRagApi
 
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.AddQwenRagApi();
+        configure?.Invoke(builder);
         var app = builder.Build();
         LoopbackGuard.Check(urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
             app.Services.GetRequiredService<IOptions<AuthOptions>>().Value);
@@ -80,6 +83,7 @@ public static class QwenRagApi
         app.MapJobsApi();
         app.MapQueryApi();
         app.MapConsole();
+        app.MapMetrics();
         return app;
     }
 }

@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using QwenRag.Core;
+using QwenRag.Core.Telemetry;
 using QwenRag.Ingestion.Catalog;
 using QwenRag.Retrieval.Answering;
 using QwenRag.Retrieval.Fusion;
@@ -14,9 +16,26 @@ public sealed class QueryService(HybridRetriever retriever, IAnswerGenerator ans
     public async Task<SearchResponse> SearchAsync(
         SearchFilter filter, string query, int top, CancellationToken cancellationToken = default)
     {
-        catalog.RequireSet(filter.Set);
-        var hits = await retriever.SearchAsync(query, top, filter, cancellationToken);
-        return new SearchResponse(hits.Select(SearchResult.From).ToArray());
+        using var activity = QwenRagTelemetry.ActivitySource.StartActivity(QwenRagTelemetry.SearchSpan)
+            ?.SetTag(QwenRagTelemetry.SetTag, filter.Set)
+            .SetTag(QwenRagTelemetry.TopTag, top);
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            catalog.RequireSet(filter.Set);
+            var hits = await retriever.SearchAsync(query, top, filter, cancellationToken);
+            activity?.SetTag(QwenRagTelemetry.HitsTag, hits.Count);
+            return new SearchResponse(hits.Select(SearchResult.From).ToArray());
+        }
+        catch (Exception ex)
+        {
+            activity.RecordFailure(ex);
+            throw;
+        }
+        finally
+        {
+            QwenRagTelemetry.SearchDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
+        }
     }
 
     public async IAsyncEnumerable<AnswerUpdate> AskStreamingAsync(
@@ -26,11 +45,37 @@ public sealed class QueryService(HybridRetriever retriever, IAnswerGenerator ans
         AnswerOptions? options = null,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        catalog.RequireSet(set);
-        var sources = await retriever.SearchAsync(question, top, new SearchFilter(set), cancellationToken);
-        await foreach (var update in answerer.AnswerAsync(question, sources, options, cancellationToken))
+        // An iterator cannot yield inside try/catch, so the span and the duration are closed in finally; a failure
+        // marks the span through the flag the enumeration leaves unset.
+        using var activity = QwenRagTelemetry.ActivitySource.StartActivity(QwenRagTelemetry.AskSpan)
+            ?.SetTag(QwenRagTelemetry.SetTag, set)
+            .SetTag(QwenRagTelemetry.TopTag, top)
+            .SetTag(QwenRagTelemetry.GeneratorTag, answerer.Name);
+        var started = Stopwatch.GetTimestamp();
+        var completed = false;
+        try
         {
-            yield return update;
+            catalog.RequireSet(set);
+            var sources = await retriever.SearchAsync(question, top, new SearchFilter(set), cancellationToken);
+
+            // Started before the first update is asked for, so that the chat client's span (opened on that first
+            // call) is its child; the updates after it run in the caller's context.
+            using var generation = QwenRagTelemetry.ActivitySource.StartActivity(QwenRagTelemetry.GenerateSpan);
+            await foreach (var update in answerer.AnswerAsync(question, sources, options, cancellationToken))
+            {
+                yield return update;
+            }
+
+            completed = true;
+        }
+        finally
+        {
+            if (!completed)
+            {
+                activity?.SetStatus(ActivityStatusCode.Error, cancellationToken.IsCancellationRequested ? "cancelled" : "failed");
+            }
+
+            QwenRagTelemetry.AskDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
         }
     }
 

@@ -15,7 +15,16 @@ public sealed class ApiHost : IAsyncDisposable
 
     public Uri Address { get; }
 
-    public static async Task<ApiHost> StartAsync(string dataDirectory, params string[] settings)
+    /// <summary>The host's services (its telemetry providers, for tests that read what they exported).</summary>
+    public IServiceProvider Services => _app.Services;
+
+    public static Task<ApiHost> StartAsync(string dataDirectory, params string[] settings) =>
+        StartAsync(dataDirectory, null, settings);
+
+    /// <param name="dataDirectory">The data directory.</param>
+    /// <param name="configure">More services, after the API's.</param>
+    /// <param name="settings">Command-line settings.</param>
+    public static async Task<ApiHost> StartAsync(string dataDirectory, Action<WebApplicationBuilder>? configure, params string[] settings)
     {
         string[] args =
         [
@@ -24,7 +33,7 @@ public sealed class ApiHost : IAsyncDisposable
             "--Logging:LogLevel:Default", "Warning",
             .. settings,
         ];
-        var app = QwenRagApi.Build(args);
+        var app = QwenRagApi.Build(args, configure);
         try
         {
             await app.StartAsync();

@@ -68,6 +68,21 @@ public sealed class ScriptedChatServer : IAsyncDisposable
         }
 
         await Event(new { }, "stop");
+        if (body["stream_options"]?["include_usage"]?.GetValue<bool>() == true)
+        {
+            // As OpenAI-compatible servers do when asked: a last chunk with no choices and the usage.
+            var usage = JsonSerializer.Serialize(new
+            {
+                id = "chatcmpl-1",
+                @object = "chat.completion.chunk",
+                created = 1,
+                model,
+                choices = Array.Empty<object>(),
+                usage = new { prompt_tokens = 40, completion_tokens = pieces.Count, total_tokens = 40 + pieces.Count },
+            });
+            await context.Response.WriteAsync($"data: {usage}\n\n");
+        }
+
         await context.Response.WriteAsync("data: [DONE]\n\n");
 
         async Task Event(object delta, string? finish)

@@ -42,6 +42,9 @@ public sealed class QwenAskTests : IDisposable
         var queue = Assert.IsType<GenerationQueueChatClient>(chat);
         Assert.Equal((0, 0, QwenModelOptions.DefaultMaxQueuedRequests), (queue.Running, queue.Waiting, queue.MaxQueued));
         Assert.NotNull(chat.GetService<QwenChatClient>());
+
+        // Microsoft.Extensions.AI's gen_ai spans and metrics, inside the queue so that they time the generation.
+        Assert.NotNull(chat.GetService<OpenTelemetryChatClient>());
     }
 
     [Fact]

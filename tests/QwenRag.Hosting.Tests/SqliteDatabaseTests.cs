@@ -120,7 +120,7 @@ public sealed class SqliteDatabaseTests : IDisposable
         Assert.Equal((3, DocumentStatus.Ready), (entry.Chunks, entry.Status));
         Assert.Equal(3, data.Database.SchemaVersion(DocumentCatalog.SchemaComponent));
         Assert.Equal("/o/abc.pdf", entry.OriginalPath); // not the originals/ layout: kept as it was, read as a path
-        Assert.Equal(2, data.Database.SchemaVersion(IngestionJobQueue.SchemaComponent));
+        Assert.Equal(3, data.Database.SchemaVersion(IngestionJobQueue.SchemaComponent));
         Assert.Equal(1, data.Database.SchemaVersion(SqliteKeywordIndex.SchemaComponent));
         using (var connection = data.Database.Open())
         using (var command = connection.CreateCommand())
@@ -131,6 +131,7 @@ public sealed class SqliteDatabaseTests : IDisposable
 
         var job = queue.TryClaim("test:1:aaaa", TimeSpan.FromSeconds(30));
         Assert.Equal(("b.md", 0, null), (job?.DocumentName, job?.TransientFailures, job?.NextAttemptAt));
+        Assert.Null(job?.TraceParent);
 
         // Opening again (another process, a restart) changes nothing.
         _ = new DocumentCatalog(new DataDirectory(_directory.Path));

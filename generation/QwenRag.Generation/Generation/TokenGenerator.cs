@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using QwenRag.Core.Telemetry;
 using QwenRag.Generation.Runtime;
 
 namespace QwenRag.Generation.Generation;
@@ -83,38 +85,51 @@ public sealed class TokenGenerator
             logits = await Task.Run(() => _model.Append(cache, chunk.Span), cancellationToken).ConfigureAwait(false);
         }
 
-        while (true)
+        // Tokens per second of the decoding after the prompt, recorded when the generation ends however it ends.
+        var decodeStarted = Stopwatch.GetTimestamp();
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var next = sampler.Next(logits, history);
-            if (stopIds.Contains(next))
+            while (true)
             {
-                yield break;
-            }
-
-            history.Add(next);
-            generated.Add(next);
-            if (longestStop > 0)
-            {
-                var text = _decode!(generated);
-                // Only the tail can hold a stop string that this token completed.
-                var from = Math.Max(0, Math.Min(checkedLength, text.Length) - longestStop + 1);
-                checkedLength = text.Length;
-                if (options.StopStrings.Any(stop => text.IndexOf(stop, from, StringComparison.Ordinal) >= 0))
+                cancellationToken.ThrowIfCancellationRequested();
+                var next = sampler.Next(logits, history);
+                if (stopIds.Contains(next))
                 {
                     yield break;
                 }
-            }
 
-            yield return next;
-            if (generated.Count >= options.MaxNewTokens)
+                history.Add(next);
+                generated.Add(next);
+                if (longestStop > 0)
+                {
+                    var text = _decode!(generated);
+                    // Only the tail can hold a stop string that this token completed.
+                    var from = Math.Max(0, Math.Min(checkedLength, text.Length) - longestStop + 1);
+                    checkedLength = text.Length;
+                    if (options.StopStrings.Any(stop => text.IndexOf(stop, from, StringComparison.Ordinal) >= 0))
+                    {
+                        yield break;
+                    }
+                }
+
+                yield return next;
+                if (generated.Count >= options.MaxNewTokens)
+                {
+                    yield break;
+                }
+
+                cancellationToken.ThrowIfCancellationRequested();
+                var token = next;
+                logits = await Task.Run(() => _model.Append(cache, [token]), cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            var seconds = Stopwatch.GetElapsedTime(decodeStarted).TotalSeconds;
+            if (generated.Count > 0 && seconds > 0)
             {
-                yield break;
+                QwenRagTelemetry.TokensPerSecond.Record(generated.Count / seconds);
             }
-
-            cancellationToken.ThrowIfCancellationRequested();
-            var token = next;
-            logits = await Task.Run(() => _model.Append(cache, [token]), cancellationToken).ConfigureAwait(false);
         }
     }
 }

@@ -1,4 +1,5 @@
 using Microsoft.ML.OnnxRuntime;
+using QwenRag.Core.Telemetry;
 
 namespace QwenRag.Generation.Runtime;
 
@@ -23,6 +24,7 @@ public sealed class KvCache : IDisposable
         Capacity = capacity;
         Bytes = bytes;
         _device = device;
+        QwenRagTelemetry.KvCacheBytes.Add(bytes, DeviceTag(device));
     }
 
     /// <summary>Tokens passed so far: the absolute position of the next token.</summary>
@@ -66,6 +68,9 @@ public sealed class KvCache : IDisposable
         Length = 0;
     }
 
+    private static KeyValuePair<string, object?> DeviceTag(ExecutionDevice device) =>
+        new(QwenRagTelemetry.DeviceTag, device == ExecutionDevice.Cpu ? "cpu" : "cuda");
+
     public void Dispose()
     {
         if (_disposed)
@@ -74,6 +79,7 @@ public sealed class KvCache : IDisposable
         }
 
         _disposed = true;
+        QwenRagTelemetry.KvCacheBytes.Add(-Bytes, DeviceTag(_device));
         foreach (var value in _buffers)
         {
             value.Dispose();

@@ -27,4 +27,10 @@ public sealed record IngestionJob(
 
     /// <summary>When a job queued again after a transient failure may next be claimed; null: at once.</summary>
     public DateTimeOffset? NextAttemptAt { get; init; }
+
+    /// <summary>
+    /// The W3C traceparent of the request that queued (or retried) the job, so that the worker's span continues that
+    /// trace on whichever machine it runs; null when the request was not traced.
+    /// </summary>
+    public string? TraceParent { get; init; }
 }

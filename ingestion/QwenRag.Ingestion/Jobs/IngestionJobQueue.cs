@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using QwenRag.Core;
+using QwenRag.Core.Telemetry;
 using QwenRag.Ingestion.Extraction;
 using QwenRag.Ingestion.Pipeline;
 
@@ -20,7 +21,7 @@ public sealed class IngestionJobQueue
     public const string SchemaComponent = "jobs";
 
     private const string Columns =
-        "id, set_name, document_name, content_type, tags, status, progress, error, document_id, attempts, created_at, updated_at, transient_failures, not_before";
+        "id, set_name, document_name, content_type, tags, status, progress, error, document_id, attempts, created_at, updated_at, transient_failures, not_before, trace_parent";
 
     private static readonly SqliteMigration[] Migrations =
     [
@@ -47,6 +48,9 @@ public sealed class IngestionJobQueue
         SqliteMigration.Sql(2, "transient failures and the time of the next attempt", """
             ALTER TABLE ingestion_jobs ADD COLUMN transient_failures INTEGER NOT NULL DEFAULT 0;
             ALTER TABLE ingestion_jobs ADD COLUMN not_before INTEGER;
+            """),
+        SqliteMigration.Sql(3, "the trace context of the request that queued the job", """
+            ALTER TABLE ingestion_jobs ADD COLUMN trace_parent TEXT;
             """),
     ];
 
@@ -109,6 +113,7 @@ public sealed class IngestionJobQueue
         ArgumentOutOfRangeException.ThrowIfZero(files.Count, nameof(files));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBytes);
         var now = SqliteDatabase.Now();
+        var traceParent = QwenRagTelemetry.CurrentTraceParent();
         var jobs = new List<IngestionJob>(files.Count);
         try
         {
@@ -118,7 +123,10 @@ public sealed class IngestionJobQueue
                 var name = DocumentNames.Clean(file.DocumentName);
                 var contentType = string.IsNullOrWhiteSpace(file.ContentType) ? null : file.ContentType.Trim();
                 var job = new IngestionJob(
-                    Guid.NewGuid().ToString("N"), set, name, contentType, [.. tags ?? []], JobStatus.Queued, 0, null, null, 0, now, now);
+                    Guid.NewGuid().ToString("N"), set, name, contentType, [.. tags ?? []], JobStatus.Queued, 0, null, null, 0, now, now)
+                {
+                    TraceParent = traceParent,
+                };
                 jobs.Add(job);
                 await Uploads.StageAsync(job.Id, name, file.Content, maxBytes, cancellationToken);
             }
@@ -131,8 +139,8 @@ public sealed class IngestionJobQueue
                 command.Transaction = transaction;
                 command.CommandText = """
                     INSERT INTO ingestion_jobs
-                        (id, set_name, document_name, content_type, tags, status, progress, attempts, created_at, updated_at)
-                    VALUES ($id, $set, $name, $type, $tags, 'Queued', 0, 0, $now, $now)
+                        (id, set_name, document_name, content_type, tags, status, progress, attempts, created_at, updated_at, trace_parent)
+                    VALUES ($id, $set, $name, $type, $tags, 'Queued', 0, 0, $now, $now, $traceParent)
                     """;
                 command.Parameters.AddWithValue("$id", job.Id);
                 command.Parameters.AddWithValue("$set", set);
@@ -140,6 +148,7 @@ public sealed class IngestionJobQueue
                 command.Parameters.AddWithValue("$type", (object?)job.ContentType ?? DBNull.Value);
                 command.Parameters.AddWithValue("$tags", JsonSerializer.Serialize(job.Tags));
                 command.Parameters.AddWithValue("$now", SqliteDatabase.Timestamp(now));
+                command.Parameters.AddWithValue("$traceParent", (object?)traceParent ?? DBNull.Value);
                 command.ExecuteNonQuery();
             }
 
@@ -203,6 +212,22 @@ public sealed class IngestionJobQueue
         return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture) == 1;
     }
 
+    /// <summary>Jobs in each status, in any process (one grouped count; for the jobs gauge).</summary>
+    public IReadOnlyDictionary<JobStatus, long> CountByStatus()
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT status, COUNT(*) FROM ingestion_jobs GROUP BY status";
+        using var reader = command.ExecuteReader();
+        var counts = Enum.GetValues<JobStatus>().ToDictionary(status => status, _ => 0L);
+        while (reader.Read())
+        {
+            counts[Enum.Parse<JobStatus>(reader.GetString(0))] = reader.GetInt64(1);
+        }
+
+        return counts;
+    }
+
     /// <summary>
     /// Puts a failed job back in the queue, its error cleared and its attempts kept. False when the job is not
     /// <see cref="JobStatus.Failed"/>, or its staged upload is gone (see <see cref="PruneStagedUploads"/>).
@@ -220,10 +245,12 @@ public sealed class IngestionJobQueue
         command.CommandText = """
             UPDATE ingestion_jobs
             SET status = 'Queued', progress = 0, error = NULL, document_id = NULL,
-                transient_failures = 0, not_before = NULL, updated_at = $now
+                transient_failures = 0, not_before = NULL, updated_at = $now,
+                trace_parent = COALESCE($traceParent, trace_parent)
             WHERE id = $id AND status = 'Failed'
             """;
         command.Parameters.AddWithValue("$id", id);
+        command.Parameters.AddWithValue("$traceParent", (object?)QwenRagTelemetry.CurrentTraceParent() ?? DBNull.Value);
         command.Parameters.AddWithValue("$now", SqliteDatabase.Timestamp(DateTimeOffset.UtcNow));
         if (command.ExecuteNonQuery() != 1)
         {
@@ -464,6 +491,7 @@ public sealed class IngestionJobQueue
             {
                 TransientFailures = reader.GetInt32(12),
                 NextAttemptAt = reader.IsDBNull(13) ? null : SqliteDatabase.ReadTimestamp(reader.GetInt64(13)),
+                TraceParent = reader.IsDBNull(14) ? null : reader.GetString(14),
             });
         }
 

@@ -1,9 +1,11 @@
 using System.Data.Common;
+using System.Diagnostics;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using QwenRag.Core;
 using QwenRag.Core.Blobs;
+using QwenRag.Core.Telemetry;
 using QwenRag.Ingestion.Catalog;
 using QwenRag.Ingestion.Chunking;
 using QwenRag.Ingestion.Extraction;
@@ -89,6 +91,20 @@ public sealed partial class DocumentIngestor
     {
         SetName.Validate(set);
         var name = DocumentNames.Clean(fileName);
+        using var activity = StartDocument(set, name);
+        var outcome = await IngestNamedAsync(set, name, content, tags, progress, contentType, cancellationToken);
+        return Traced(activity, outcome);
+    }
+
+    private async Task<IngestionOutcome> IngestNamedAsync(
+        string set,
+        string name,
+        Stream content,
+        IReadOnlyList<string>? tags,
+        IProgress<IngestionProgress>? progress,
+        string? contentType,
+        CancellationToken cancellationToken)
+    {
         byte[] bytes;
         IDocumentExtractor extractor;
         try
@@ -139,10 +155,16 @@ public sealed partial class DocumentIngestor
 
         progress?.Report(new IngestionProgress(name, "extracting", 0));
         ExtractedDocument document;
+        var extract = new StageTiming("extract", QwenRagTelemetry.ExtractSpan);
         try
         {
-            document = _extractors.Extract(
-                new MemoryStream(bytes, writable: false), name, contentType, _options.Extraction, cancellationToken);
+            using (extract.Begin())
+            {
+                document = _extractors.Extract(
+                    new MemoryStream(bytes, writable: false), name, contentType, _options.Extraction, cancellationToken);
+            }
+
+            extract.Record();
         }
         catch (DocumentRejectedException ex)
         {
@@ -277,11 +299,18 @@ public sealed partial class DocumentIngestor
         DocumentEntry entry, IProgress<IngestionProgress>? progress, CancellationToken cancellationToken)
     {
         ExtractedDocument document;
+        using var activity = StartDocument(entry.Set, entry.Name);
+        var extract = new StageTiming("extract", QwenRagTelemetry.ExtractSpan);
         try
         {
             await using var original = await SeekableAsync(
                 await OpenOriginalAsync(entry.OriginalPath, cancellationToken), entry.Bytes, cancellationToken);
-            document = _extractors.Extract(original, entry.Name, limits: _options.Extraction, cancellationToken: cancellationToken);
+            using (extract.Begin())
+            {
+                document = _extractors.Extract(original, entry.Name, limits: _options.Extraction, cancellationToken: cancellationToken);
+            }
+
+            extract.Record();
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException or DocumentRejectedException)
         {
@@ -295,14 +324,22 @@ public sealed partial class DocumentIngestor
             return Failed(entry.Name, FailureMessage(entry.Name, ex), ex);
         }
 
-        return await IndexAsync(entry with { Status = DocumentStatus.Indexing }, document, progress, cancellationToken);
+        return Traced(activity, await IndexAsync(entry with { Status = DocumentStatus.Indexing }, document, progress, cancellationToken));
     }
 
     private async Task<IngestionOutcome> IndexAsync(
         DocumentEntry entry, ExtractedDocument document, IProgress<IngestionProgress>? progress, CancellationToken cancellationToken)
     {
         progress?.Report(new IngestionProgress(entry.Name, "chunking", 0.05));
-        var chunks = _chunker.Chunk(document);
+        var chunking = new StageTiming("chunk", QwenRagTelemetry.ChunkSpan);
+        IReadOnlyList<TextChunk> chunks;
+        using (var step = chunking.Begin())
+        {
+            chunks = _chunker.Chunk(document);
+            step.Activity?.SetTag(QwenRagTelemetry.ChunksTag, chunks.Count);
+        }
+
+        chunking.Record();
         if (chunks.Count == 0)
         {
             await DeleteOriginalIfUnusedAsync(entry.OriginalPath);
@@ -316,7 +353,13 @@ public sealed partial class DocumentIngestor
         {
             // Leftovers of an interrupted run are removed first; the ids would match, but a changed chunker may
             // produce fewer chunks than last time.
-            await _vectors.DeleteDocumentAsync(entry.Set, entry.Id, cancellationToken);
+            var embedding = new StageTiming("embed", QwenRagTelemetry.EmbedSpan);
+            var indexing = new StageTiming("index", QwenRagTelemetry.IndexSpan);
+            using (indexing.Begin())
+            {
+                await _vectors.DeleteDocumentAsync(entry.Set, entry.Id, cancellationToken);
+            }
+
             var written = 0;
             foreach (var batch in chunks.Chunk(_options.BatchSize))
             {
@@ -324,20 +367,37 @@ public sealed partial class DocumentIngestor
                 var records = batch.Select(chunk => new ChunkRecord(
                     ChunkIds.For(entry.Set, entry.Id, chunk.Index), entry.Set, entry.Id, entry.Name, chunk.Index,
                     chunk.PageStart, chunk.PageEnd, chunk.Text, entry.Tags)).ToArray();
-                var embeddings = await _embedder.GenerateAsync(
-                    records.Select(record => record.Text), cancellationToken: cancellationToken);
-                var vectors = records.Select((record, i) => new ChunkVector(record, embeddings[i].Vector)).ToArray();
-                if (written == 0)
+                GeneratedEmbeddings<Embedding<float>> embeddings;
+                using (var step = embedding.Begin())
                 {
-                    await _vectors.EnsureSetAsync(entry.Set, vectors[0].Vector.Length, cancellationToken);
+                    step.Activity?.SetTag(QwenRagTelemetry.ChunksTag, records.Length);
+                    embeddings = await _embedder.GenerateAsync(
+                        records.Select(record => record.Text), cancellationToken: cancellationToken);
                 }
 
-                await _vectors.UpsertAsync(vectors, cancellationToken);
+                var vectors = records.Select((record, i) => new ChunkVector(record, embeddings[i].Vector)).ToArray();
+                using (var step = indexing.Begin())
+                {
+                    step.Activity?.SetTag(QwenRagTelemetry.ChunksTag, records.Length);
+                    if (written == 0)
+                    {
+                        await _vectors.EnsureSetAsync(entry.Set, vectors[0].Vector.Length, cancellationToken);
+                    }
+
+                    await _vectors.UpsertAsync(vectors, cancellationToken);
+                }
+
                 written += records.Length;
                 progress?.Report(new IngestionProgress(entry.Name, "embedding", 0.1 + (0.9 * written / chunks.Count)));
             }
 
-            _catalog.CompleteIndexing(entry.Set, entry.Id, entry.Pages, chunks.Count);
+            using (indexing.Begin())
+            {
+                _catalog.CompleteIndexing(entry.Set, entry.Id, entry.Pages, chunks.Count);
+            }
+
+            embedding.Record();
+            indexing.Record();
             progress?.Report(new IngestionProgress(entry.Name, "done", 1));
             LogIngested(entry.Set, entry.Name, entry.Pages, chunks.Count);
             return new IngestionOutcome(entry.Name, IngestionStatus.Ingested, entry.Id, entry.Pages, chunks.Count);
@@ -355,6 +415,24 @@ public sealed partial class DocumentIngestor
             await TryRemoveAsync(entry);
             return Failed(entry.Name, FailureMessage(entry.Name, ex), ex);
         }
+    }
+
+    private static Activity? StartDocument(string set, string name) =>
+        QwenRagTelemetry.ActivitySource.StartActivity(QwenRagTelemetry.DocumentSpan)
+            ?.SetTag(QwenRagTelemetry.SetTag, set)
+            .SetTag(QwenRagTelemetry.DocumentTag, name);
+
+    private static IngestionOutcome Traced(Activity? activity, IngestionOutcome outcome)
+    {
+        activity?.SetTag(QwenRagTelemetry.OutcomeTag, outcome.Status.ToString())
+            .SetTag(QwenRagTelemetry.DocumentIdTag, outcome.DocumentId)
+            .SetTag(QwenRagTelemetry.ChunksTag, outcome.Chunks);
+        if (!outcome.Succeeded)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, outcome.Error);
+        }
+
+        return outcome;
     }
 
     private async Task<bool> RemoveOlderVersionsAsync(string set, string name, string keepId, CancellationToken cancellationToken)

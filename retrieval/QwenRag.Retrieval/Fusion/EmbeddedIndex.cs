@@ -1,4 +1,5 @@
 using QwenRag.Core;
+using QwenRag.Core.Telemetry;
 
 namespace QwenRag.Retrieval.Fusion;
 
@@ -55,13 +56,24 @@ public sealed class EmbeddedIndex : IVectorStore, IHybridSearch
 
         // SQLite answers synchronously; on the thread pool the keyword search overlaps the dense scan.
         var keywordSearch = Task.Run(
-            () => _keywords.SearchAsync(query.Text, query.CandidatesPerList, filter, cancellationToken), cancellationToken);
-        var denseSearch = _vectors.SearchAsync(query.Vector, query.CandidatesPerList, filter, cancellationToken);
+            () => Traced(QwenRagTelemetry.KeywordSpan, () => _keywords.SearchAsync(query.Text, query.CandidatesPerList, filter, cancellationToken)),
+            cancellationToken);
+        var denseSearch = Traced(QwenRagTelemetry.DenseSpan, () => _vectors.SearchAsync(query.Vector, query.CandidatesPerList, filter, cancellationToken));
         await Task.WhenAll(denseSearch, keywordSearch).ConfigureAwait(false);
         var dense = await denseSearch.ConfigureAwait(false);
         var keywords = await keywordSearch.ConfigureAwait(false);
 
+        using var fuse = QwenRagTelemetry.ActivitySource.StartActivity(QwenRagTelemetry.FuseSpan);
         var fused = ReciprocalRankFusion.Fuse([dense, keywords], _fusion.RrfK, [_fusion.DenseWeight, _fusion.KeywordWeight]);
         return fused.Count <= query.Top ? fused : fused.Take(query.Top).ToList();
+    }
+
+    /// <summary>One list's search in a span of its own, tagged with how many candidates it found.</summary>
+    private static async Task<IReadOnlyList<ScoredChunk>> Traced(string span, Func<Task<IReadOnlyList<ScoredChunk>>> search)
+    {
+        using var activity = QwenRagTelemetry.ActivitySource.StartActivity(span);
+        var hits = await search().ConfigureAwait(false);
+        activity?.SetTag(QwenRagTelemetry.HitsTag, hits.Count);
+        return hits;
     }
 }

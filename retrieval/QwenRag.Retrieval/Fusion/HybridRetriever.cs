@@ -1,5 +1,6 @@
 using Microsoft.Extensions.AI;
 using QwenRag.Core;
+using QwenRag.Core.Telemetry;
 
 namespace QwenRag.Retrieval.Fusion;
 
@@ -46,10 +47,38 @@ public sealed class HybridRetriever
 
         ArgumentNullException.ThrowIfNull(filter);
 
-        var vector = await _embeddings.GenerateVectorAsync(query, cancellationToken: cancellationToken).ConfigureAwait(false);
-        return _store is IHybridSearch hybrid
-            ? await hybrid.SearchHybridAsync(
-                new HybridQuery(query, vector, top, Math.Max(_options.CandidatesPerList, top)), filter, cancellationToken).ConfigureAwait(false)
-            : await _store.SearchAsync(vector, top, filter, cancellationToken).ConfigureAwait(false);
+        using var activity = QwenRagTelemetry.ActivitySource.StartActivity(QwenRagTelemetry.RetrievalSpan)
+            ?.SetTag(QwenRagTelemetry.SetTag, filter.Set)
+            .SetTag(QwenRagTelemetry.TopTag, top);
+        try
+        {
+            ReadOnlyMemory<float> vector;
+            using (QwenRagTelemetry.ActivitySource.StartActivity(QwenRagTelemetry.QueryEmbedSpan))
+            {
+                vector = await _embeddings.GenerateVectorAsync(query, cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+
+            IReadOnlyList<ScoredChunk> hits;
+            if (_store is IHybridSearch hybrid)
+            {
+                hits = await hybrid.SearchHybridAsync(
+                    new HybridQuery(query, vector, top, Math.Max(_options.CandidatesPerList, top)), filter, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                using (QwenRagTelemetry.ActivitySource.StartActivity(QwenRagTelemetry.DenseSpan))
+                {
+                    hits = await _store.SearchAsync(vector, top, filter, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            activity?.SetTag(QwenRagTelemetry.HitsTag, hits.Count);
+            return hits;
+        }
+        catch (Exception ex)
+        {
+            activity.RecordFailure(ex);
+            throw;
+        }
     }
 }

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 using QwenRag.Core;
 using QwenRag.Hosting;
+using QwenRag.Hosting.Telemetry;
 using QwenRag.Hosting.Worker;
 
 namespace QwenRag.Cli.Commands;
@@ -48,6 +49,7 @@ internal sealed class WorkerCommand : Command
         builder.Services
             .AddQwenRag(data, compute: compute)
             .AddIngestionWorker(WorkerOptions(parse, builder.Configuration));
+        builder.AddQwenRagTelemetry();
         compute.ApplyToThreadPool();
         using var host = builder.Build();
         try

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using QwenRag.Core.Telemetry;
 using QwenRag.Ingestion.Jobs;
 using QwenRag.Ingestion.Pipeline;
 
@@ -164,12 +165,27 @@ public sealed partial class IngestionWorker : BackgroundService
     {
         var owner = Identity.ToString();
         var started = Stopwatch.GetTimestamp();
+
+        // A child of the upload's span, on whichever machine the job runs: one trace from upload to index.
+        using var activity = QwenRagTelemetry.ActivitySource.StartActivity(
+            QwenRagTelemetry.JobSpan, ActivityKind.Consumer, QwenRagTelemetry.ParseTraceParent(job.TraceParent))
+            ?.SetTag(QwenRagTelemetry.JobIdTag, job.Id)
+            .SetTag(QwenRagTelemetry.SetTag, job.Set)
+            .SetTag(QwenRagTelemetry.DocumentTag, job.DocumentName)
+            .SetTag(QwenRagTelemetry.JobAttemptTag, job.Attempts);
         LogClaimed(job.Id, job.Set, job.DocumentName, job.Attempts);
         using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         var lease = new JobLease(_queue, job.Id, owner, _options.LeaseDuration, cancellation, _logger, _repeatedErrors);
         try
         {
             var outcome = await IngestAsync(job, lease, cancellation.Token);
+            activity?.SetTag(QwenRagTelemetry.OutcomeTag, outcome.Status.ToString())
+                .SetTag(QwenRagTelemetry.DocumentIdTag, outcome.DocumentId)
+                .SetTag(QwenRagTelemetry.ChunksTag, outcome.Chunks);
+            if (!outcome.Succeeded)
+            {
+                activity?.SetStatus(ActivityStatusCode.Error, outcome.Error);
+            }
 
             // The heartbeat keeps running until the outcome is recorded: if the queue refuses the write (a full
             // disk), the job stays ours while we try again, instead of lapsing with its error unrecorded.

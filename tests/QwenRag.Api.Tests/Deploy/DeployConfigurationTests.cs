@@ -6,15 +6,11 @@ namespace QwenRag.Api.Tests.Deploy;
 /// </summary>
 public sealed class DeployConfigurationTests
 {
-    // remove after merging pg-store/blobs/telemetry
+    // remove after merging pg-store/blobs
     private static readonly string[] PendingKeys =
     [
         "QwenRag:Postgres:ConnectionString",
         "QwenRag:Blobs:Store",
-        "QwenRag:Telemetry:OtlpEndpoint",
-        "QwenRag:Telemetry:Prometheus",
-        "QwenRag:Telemetry:PrometheusPort",
-        "QwenRag:Telemetry:ServiceName",
     ];
 
     [Fact]

@@ -1,6 +1,7 @@
 using Mediator;
 using Microsoft.Extensions.Options;
 using QwenRag.Api.Features.Jobs;
+using QwenRag.Core.Telemetry;
 using QwenRag.Ingestion.Extraction;
 using QwenRag.Ingestion.Jobs;
 
@@ -14,6 +15,24 @@ public sealed class UploadDocumentsHandler(IngestionJobQueue queue, DocumentExtr
     : IRequestHandler<UploadDocuments, UploadResponse>
 {
     public async ValueTask<UploadResponse> Handle(UploadDocuments request, CancellationToken cancellationToken)
+    {
+        // The queue stores this span's context with each job, so the worker's span continues the upload's trace.
+        using var activity = QwenRagTelemetry.ActivitySource.StartActivity(QwenRagTelemetry.UploadSpan)
+            ?.SetTag(QwenRagTelemetry.SetTag, request.Set);
+        try
+        {
+            var response = await QueueAsync(request, cancellationToken);
+            activity?.SetTag(QwenRagTelemetry.JobIdsTag, response.Jobs.Select(job => job.Id).ToArray());
+            return response;
+        }
+        catch (Exception ex)
+        {
+            activity.RecordFailure(ex);
+            throw;
+        }
+    }
+
+    private async Task<UploadResponse> QueueAsync(UploadDocuments request, CancellationToken cancellationToken)
     {
         foreach (var file in request.Files)
         {
