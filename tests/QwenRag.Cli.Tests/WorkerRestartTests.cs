@@ -80,7 +80,7 @@ public sealed class WorkerRestartTests : IDisposable
     }
 
     private static async Task<IngestionJob> WaitForAsync(
-        IngestionJobQueue queue, string id, WorkerProcess worker, Func<IngestionJob, bool> condition)
+        IJobQueue queue, string id, WorkerProcess worker, Func<IngestionJob, bool> condition)
     {
         var clock = Stopwatch.StartNew();
         while (true)

@@ -17,7 +17,7 @@ public sealed class JobQueueTests : IDisposable
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
 
     private readonly TemporaryDirectory _directory = new();
-    private readonly IngestionJobQueue _queue;
+    private readonly IJobQueue _queue;
 
     public JobQueueTests()
     {

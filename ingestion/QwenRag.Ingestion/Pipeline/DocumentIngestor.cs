@@ -18,7 +18,7 @@ namespace QwenRag.Ingestion.Pipeline;
 public sealed partial class DocumentIngestor
 {
     private readonly DataDirectory _data;
-    private readonly DocumentCatalog _catalog;
+    private readonly IDocumentCatalog _catalog;
     private readonly DocumentExtractors _extractors;
     private readonly Chunker _chunker;
     private readonly IEmbeddingGenerator<string, Embedding<float>> _embedder;
@@ -29,7 +29,7 @@ public sealed partial class DocumentIngestor
 
     public DocumentIngestor(
         DataDirectory data,
-        DocumentCatalog catalog,
+        IDocumentCatalog catalog,
         DocumentExtractors extractors,
         Chunker chunker,
         IEmbeddingGenerator<string, Embedding<float>> embedder,

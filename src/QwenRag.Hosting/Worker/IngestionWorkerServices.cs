@@ -1,13 +1,13 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using QwenRag.Ingestion.Jobs;
+using QwenRag.Ingestion;
 
 namespace QwenRag.Hosting.Worker;
 
 public static class IngestionWorkerServices
 {
     /// <summary>
-    /// Adds the durable job queue (once) and the background worker that drains it. Needs the services of
+    /// Adds the durable job queue (once; see <see cref="IngestionServices.AddJobQueue"/>) and the background worker that drains it. Needs the services of
     /// <see cref="QwenRagServices.AddQwenRag"/>.
     /// </summary>
     public static IServiceCollection AddIngestionWorker(this IServiceCollection services, IngestionWorkerOptions? options = null)
@@ -15,8 +15,7 @@ public static class IngestionWorkerServices
         ArgumentNullException.ThrowIfNull(services);
         options ??= new IngestionWorkerOptions();
         options.Validate();
-        services.TryAddSingleton<StagedUploads>();
-        services.TryAddSingleton<IngestionJobQueue>();
+        services.AddJobQueue();
         services.TryAddSingleton(IngestionFailureClassifier.Default);
         services.AddSingleton(options);
         services.AddHostedService<IngestionWorker>();
