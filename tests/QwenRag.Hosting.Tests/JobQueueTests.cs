@@ -4,33 +4,37 @@ using QwenRag.Core;
 using QwenRag.Hosting.Worker;
 using QwenRag.Ingestion.Extraction;
 using QwenRag.Ingestion.Jobs;
+using QwenRag.Hosting.Tests.Contract;
 using QwenRag.Tests;
 
 namespace QwenRag.Hosting.Tests;
 
-/// <summary>The durable queue on its own: real SQLite in a temporary data directory, no worker.</summary>
-public sealed class JobQueueTests : IDisposable
+/// <summary>
+/// The job queue's contract, run on each store: SQLite in a temporary data directory, and PostgreSQL in a private
+/// cluster (skipped where it cannot start); no worker.
+/// </summary>
+public sealed class JobQueueTests(PostgresCluster cluster) : IClassFixture<PostgresCluster>, IDisposable
 {
     private const string Set = "docs";
     private const string Worker = "test-machine:1:aaaa";
     private const long Limit = 1024 * 1024;
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
 
-    private readonly TemporaryDirectory _directory = new();
-    private readonly IJobQueue _queue;
+    private StoreUnderTest? _store;
+    private IJobQueue _queue = null!;
 
-    public JobQueueTests()
+    private StoreUnderTest Store => _store ?? throw new InvalidOperationException("Call Use(store) first.");
+
+    private string Uploads => Store.Data.UploadsPath;
+
+    public void Dispose() => _store?.Dispose();
+
+    [Theory]
+    [InlineData(StoreKind.Sqlite)]
+    [PostgresInlineData(StoreKind.Postgres)]
+    public async Task Enqueue_Upload_QueuedWithStagedCopyAndFoundById(StoreKind store)
     {
-        _queue = new IngestionJobQueue(new DataDirectory(_directory.Path));
-    }
-
-    private string Uploads => new DataDirectory(_directory.Path).UploadsPath;
-
-    public void Dispose() => _directory.Dispose();
-
-    [Fact]
-    public async Task Enqueue_Upload_QueuedWithStagedCopyAndFoundById()
-    {
+        Use(store);
         var job = await EnqueueAsync("notes.md", "# Notes\n\nTide tables.", "text/markdown", ["harbour", "2024"]);
 
         var found = _queue.Find(job.Id);
@@ -45,9 +49,12 @@ public sealed class JobQueueTests : IDisposable
         Assert.Null(_queue.Find("../../qwenrag.db"));
     }
 
-    [Fact]
-    public async Task Enqueue_Upload_RaisesEnqueuedOnceTheJobIsStored()
+    [Theory]
+    [InlineData(StoreKind.Sqlite)]
+    [PostgresInlineData(StoreKind.Postgres)]
+    public async Task Enqueue_Upload_RaisesEnqueuedOnceTheJobIsStored(StoreKind store)
     {
+        Use(store);
         var seen = new List<int>();
         _queue.Enqueued += () => seen.Add(_queue.List().Count);
 
@@ -57,10 +64,13 @@ public sealed class JobQueueTests : IDisposable
     }
 
     [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public async Task Enqueue_OverSizeLimit_ThrowsTooLargeAndLeavesNothing(bool seekable)
+    [InlineData(StoreKind.Sqlite, true)]
+    [InlineData(StoreKind.Sqlite, false)]
+    [PostgresInlineData(StoreKind.Postgres, true)]
+    [PostgresInlineData(StoreKind.Postgres, false)]
+    public async Task Enqueue_OverSizeLimit_ThrowsTooLargeAndLeavesNothing(StoreKind store, bool seekable)
     {
+        Use(store);
         var bytes = new byte[3000];
         Stream content = seekable ? new MemoryStream(bytes) : new NonSeekableStream(bytes);
 
@@ -73,9 +83,12 @@ public sealed class JobQueueTests : IDisposable
         Assert.Empty(Directory.GetFiles(Uploads));
     }
 
-    [Fact]
-    public async Task Enqueue_SeveralFilesOneFailsWhileStaging_NoneQueuedNoneStaged()
+    [Theory]
+    [InlineData(StoreKind.Sqlite)]
+    [PostgresInlineData(StoreKind.Postgres)]
+    public async Task Enqueue_SeveralFilesOneFailsWhileStaging_NoneQueuedNoneStaged(StoreKind store)
     {
+        Use(store);
         UploadToQueue[] files =
         [
             new("a.txt", new MemoryStream(new byte[5000]), "text/plain"),
@@ -89,9 +102,12 @@ public sealed class JobQueueTests : IDisposable
         Assert.Empty(Directory.GetFiles(Uploads));
     }
 
-    [Fact]
-    public async Task Enqueue_SeveralFiles_AllQueuedInOrderWithTheirStagedCopies()
+    [Theory]
+    [InlineData(StoreKind.Sqlite)]
+    [PostgresInlineData(StoreKind.Postgres)]
+    public async Task Enqueue_SeveralFiles_AllQueuedInOrderWithTheirStagedCopies(StoreKind store)
     {
+        Use(store);
         UploadToQueue[] files =
         [
             new("a.txt", new MemoryStream("alpha"u8.ToArray()), "text/plain"),
@@ -106,25 +122,31 @@ public sealed class JobQueueTests : IDisposable
         Assert.Equal("beta", File.ReadAllText(_queue.StagedFilePath(jobs[1].Id)));
     }
 
-    [Fact]
-    public async Task Enqueue_PathTraversalName_StagedUnderJobIdOnlyAndNameCleaned()
+    [Theory]
+    [InlineData(StoreKind.Sqlite)]
+    [PostgresInlineData(StoreKind.Postgres)]
+    public async Task Enqueue_PathTraversalName_StagedUnderJobIdOnlyAndNameCleaned(StoreKind store)
     {
+        Use(store);
         var job = await EnqueueAsync("../../etc/passwd", "root:x:0:0");
 
         Assert.Equal("passwd", job.DocumentName);
         var staged = Assert.Single(Directory.GetFiles(Uploads));
         Assert.Equal(Path.Combine(Uploads, job.Id + ".upload"), staged);
         Assert.Equal(_queue.StagedFilePath(job.Id), staged);
-        Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(_directory.Path)!, "passwd", SearchOption.TopDirectoryOnly));
+        Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(Store.Data.Root)!, "passwd", SearchOption.TopDirectoryOnly));
         Assert.DoesNotContain(
-            Directory.GetFiles(_directory.Path, "*", SearchOption.AllDirectories),
+            Directory.GetFiles(Store.Data.Root, "*", SearchOption.AllDirectories),
             path => path.Contains("passwd", StringComparison.Ordinal) || path.Contains("etc", StringComparison.Ordinal));
         Assert.Throws<ArgumentException>(() => _queue.StagedFilePath("../../etc/passwd"));
     }
 
-    [Fact]
-    public async Task Enqueue_InvalidSet_ThrowsAndLeavesNothing()
+    [Theory]
+    [InlineData(StoreKind.Sqlite)]
+    [PostgresInlineData(StoreKind.Postgres)]
+    public async Task Enqueue_InvalidSet_ThrowsAndLeavesNothing(StoreKind store)
     {
+        Use(store);
         await Assert.ThrowsAsync<ArgumentException>(
             () => _queue.EnqueueAsync("../sets", "a.txt", new MemoryStream([1, 2, 3]), null, [], Limit));
 
@@ -132,9 +154,12 @@ public sealed class JobQueueTests : IDisposable
         Assert.Empty(Directory.GetFiles(Uploads));
     }
 
-    [Fact]
-    public async Task List_BySetAndStatus_NewestFirst()
+    [Theory]
+    [InlineData(StoreKind.Sqlite)]
+    [PostgresInlineData(StoreKind.Postgres)]
+    public async Task List_BySetAndStatus_NewestFirst(StoreKind store)
     {
+        Use(store);
         var first = await EnqueueAsync("1.txt", "one");
         var second = await EnqueueAsync("2.txt", "two");
         var other = await _queue.EnqueueAsync("other", "3.txt", Content("three"), null, [], Limit);
@@ -148,9 +173,12 @@ public sealed class JobQueueTests : IDisposable
         Assert.Equal(first.Id, claimed?.Id);
     }
 
-    [Fact]
-    public async Task TryClaim_QueuedJobs_OldestFirstRunningWithOneAttempt()
+    [Theory]
+    [InlineData(StoreKind.Sqlite)]
+    [PostgresInlineData(StoreKind.Postgres)]
+    public async Task TryClaim_QueuedJobs_OldestFirstRunningWithOneAttempt(StoreKind store)
     {
+        Use(store);
         var first = await EnqueueAsync("1.txt", "one");
         var second = await EnqueueAsync("2.txt", "two");
 
@@ -166,9 +194,12 @@ public sealed class JobQueueTests : IDisposable
         Assert.True(_queue.HasUnfinishedJobs());
     }
 
-    [Fact]
-    public async Task Complete_HeldJob_SucceededWithDocumentIdAndStagedUploadDeleted()
+    [Theory]
+    [InlineData(StoreKind.Sqlite)]
+    [PostgresInlineData(StoreKind.Postgres)]
+    public async Task Complete_HeldJob_SucceededWithDocumentIdAndStagedUploadDeleted(StoreKind store)
     {
+        Use(store);
         var job = await EnqueueAndClaimAsync();
 
         Assert.False(_queue.Complete(job.Id, "someone:9:else", "doc1"));
@@ -181,9 +212,12 @@ public sealed class JobQueueTests : IDisposable
         Assert.False(_queue.Fail(job.Id, Worker, "too late"));
     }
 
-    [Fact]
-    public async Task Fail_HeldJob_FailedWithErrorAndStagedUploadKept()
+    [Theory]
+    [InlineData(StoreKind.Sqlite)]
+    [PostgresInlineData(StoreKind.Postgres)]
+    public async Task Fail_HeldJob_FailedWithErrorAndStagedUploadKept(StoreKind store)
     {
+        Use(store);
         var job = await EnqueueAndClaimAsync();
 
         Assert.True(_queue.Fail(job.Id, Worker, "a.txt: the file is empty"));
@@ -193,9 +227,12 @@ public sealed class JobQueueTests : IDisposable
         Assert.True(File.Exists(_queue.StagedFilePath(job.Id)));
     }
 
-    [Fact]
-    public async Task Retry_FailedJob_QueuedAgainWithErrorClearedAndAttemptsKept()
+    [Theory]
+    [InlineData(StoreKind.Sqlite)]
+    [PostgresInlineData(StoreKind.Postgres)]
+    public async Task Retry_FailedJob_QueuedAgainWithErrorClearedAndAttemptsKept(StoreKind store)
     {
+        Use(store);
         var job = await EnqueueAndClaimAsync();
         _queue.Fail(job.Id, Worker, "broken");
         var woken = 0;
@@ -209,9 +246,12 @@ public sealed class JobQueueTests : IDisposable
         Assert.Equal(2, _queue.TryClaim(Worker, Lease)!.Attempts);
     }
 
-    [Fact]
-    public async Task Retry_JobNotFailed_ReturnsFalse()
+    [Theory]
+    [InlineData(StoreKind.Sqlite)]
+    [PostgresInlineData(StoreKind.Postgres)]
+    public async Task Retry_JobNotFailed_ReturnsFalse(StoreKind store)
     {
+        Use(store);
         var running = await EnqueueAndClaimAsync();
         var succeeded = await EnqueueAndClaimAsync();
         _queue.Complete(succeeded.Id, Worker, "doc");
@@ -225,9 +265,12 @@ public sealed class JobQueueTests : IDisposable
         Assert.Equal(JobStatus.Running, _queue.Find(running.Id)!.Status);
     }
 
-    [Fact]
-    public async Task RenewLease_HeldJob_RecordsProgressUntilAnotherWorkerTakesItOver()
+    [Theory]
+    [InlineData(StoreKind.Sqlite)]
+    [PostgresInlineData(StoreKind.Postgres)]
+    public async Task RenewLease_HeldJob_RecordsProgressUntilAnotherWorkerTakesItOver(StoreKind store)
     {
+        Use(store);
         var job = await EnqueueAsync("a.txt", "alpha");
         _queue.TryClaim(Worker, TimeSpan.FromMilliseconds(1));
 
@@ -243,9 +286,12 @@ public sealed class JobQueueTests : IDisposable
         Assert.True(_queue.Complete(job.Id, "other:2:bbbb", "doc"));
     }
 
-    [Fact]
-    public async Task RecoverAbandoned_LeaseExpired_QueuedAgain()
+    [Theory]
+    [InlineData(StoreKind.Sqlite)]
+    [PostgresInlineData(StoreKind.Postgres)]
+    public async Task RecoverAbandoned_LeaseExpired_QueuedAgain(StoreKind store)
     {
+        Use(store);
         var expired = await EnqueueAsync("expired.txt", "one");
         _queue.TryClaim(Worker, TimeSpan.FromMilliseconds(1));
         var held = await EnqueueAsync("held.txt", "two");
@@ -260,9 +306,12 @@ public sealed class JobQueueTests : IDisposable
         Assert.Equal(expired.Id, _queue.TryClaim(Worker, Lease)?.Id);
     }
 
-    [Fact]
-    public async Task RecoverAbandoned_OwnerProcessDeadOnThisMachine_QueuedBeforeLeaseExpires()
+    [Theory]
+    [InlineData(StoreKind.Sqlite)]
+    [PostgresInlineData(StoreKind.Postgres)]
+    public async Task RecoverAbandoned_OwnerProcessDeadOnThisMachine_QueuedBeforeLeaseExpires(StoreKind store)
     {
+        Use(store);
         using var alive = Process.Start(new ProcessStartInfo("sleep", "60") { RedirectStandardOutput = true })!;
         int deadPid;
         using (var finished = Process.Start(new ProcessStartInfo("true") { RedirectStandardOutput = true })!)
@@ -293,9 +342,12 @@ public sealed class JobQueueTests : IDisposable
         }
     }
 
-    [Fact]
-    public async Task RecoverAbandoned_StartedMaxAttemptsTimes_FailedInsteadOfQueued()
+    [Theory]
+    [InlineData(StoreKind.Sqlite)]
+    [PostgresInlineData(StoreKind.Postgres)]
+    public async Task RecoverAbandoned_StartedMaxAttemptsTimes_FailedInsteadOfQueued(StoreKind store)
     {
+        Use(store);
         var job = await EnqueueAsync("poison.pdf", "%PDF");
         for (var attempt = 1; attempt <= 3; attempt++)
         {
@@ -310,9 +362,12 @@ public sealed class JobQueueTests : IDisposable
         Assert.True(_queue.Retry(job.Id));
     }
 
-    [Fact]
-    public async Task Requeue_TransientFailure_QueuedWithErrorAndSkippedByTryClaimUntilDue()
+    [Theory]
+    [InlineData(StoreKind.Sqlite)]
+    [PostgresInlineData(StoreKind.Postgres)]
+    public async Task Requeue_TransientFailure_QueuedWithErrorAndSkippedByTryClaimUntilDue(StoreKind store)
     {
+        Use(store);
         var job = await EnqueueAndClaimAsync();
         var later = await EnqueueAsync("later.txt", "enqueued after");
         var next = DateTimeOffset.UtcNow.AddHours(1);
@@ -330,9 +385,12 @@ public sealed class JobQueueTests : IDisposable
         Assert.Equal(SqliteDatabase.Timestamp(next), SqliteDatabase.Timestamp(_queue.NextDue()!.Value));
     }
 
-    [Fact]
-    public async Task Requeue_NextAttemptPassed_ClaimedAgainWithLastErrorKeptUntilSuccess()
+    [Theory]
+    [InlineData(StoreKind.Sqlite)]
+    [PostgresInlineData(StoreKind.Postgres)]
+    public async Task Requeue_NextAttemptPassed_ClaimedAgainWithLastErrorKeptUntilSuccess(StoreKind store)
     {
+        Use(store);
         var job = await EnqueueAndClaimAsync();
         Assert.True(_queue.Requeue(job.Id, Worker, "a.txt: database is locked", DateTimeOffset.UtcNow.AddMilliseconds(-1)));
 
@@ -343,9 +401,12 @@ public sealed class JobQueueTests : IDisposable
         Assert.Null(_queue.Find(job.Id)!.Error);
     }
 
-    [Fact]
-    public async Task RecoverAbandoned_TransientFailuresDoNotCountAsVanishedWorkers()
+    [Theory]
+    [InlineData(StoreKind.Sqlite)]
+    [PostgresInlineData(StoreKind.Postgres)]
+    public async Task RecoverAbandoned_TransientFailuresDoNotCountAsVanishedWorkers(StoreKind store)
     {
+        Use(store);
         var job = await EnqueueAsync("busy.txt", "alpha");
         for (var i = 0; i < 3; i++)
         {
@@ -374,9 +435,12 @@ public sealed class JobQueueTests : IDisposable
         Assert.False(WorkerIdentity.IsDeadOnThisMachine("garbage"));
     }
 
-    [Fact]
-    public async Task PruneStagedUploads_OrphanAndExpiredFailedUploads_DeletedAndRetryRefused()
+    [Theory]
+    [InlineData(StoreKind.Sqlite)]
+    [PostgresInlineData(StoreKind.Postgres)]
+    public async Task PruneStagedUploads_OrphanAndExpiredFailedUploads_DeletedAndRetryRefused(StoreKind store)
     {
+        Use(store);
         var failed = await EnqueueAndClaimAsync();
         _queue.Fail(failed.Id, Worker, "broken");
         var queued = await EnqueueAsync("queued.txt", "still wanted");
@@ -390,6 +454,12 @@ public sealed class JobQueueTests : IDisposable
         Assert.False(File.Exists(_queue.StagedFilePath(failed.Id)));
         Assert.True(File.Exists(_queue.StagedFilePath(queued.Id)));
         Assert.False(_queue.Retry(failed.Id));
+    }
+
+    private void Use(StoreKind store)
+    {
+        _store = new StoreUnderTest(store, cluster);
+        _queue = _store.NewQueue();
     }
 
     private async Task<IngestionJob> EnqueueAndClaimAsync()

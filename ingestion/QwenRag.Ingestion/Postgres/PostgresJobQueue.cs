@@ -31,6 +31,9 @@ public sealed class PostgresJobQueue : IJobQueue, IAsyncDisposable, IDisposable
     private readonly PostgresDatabase _database;
     private readonly Lock _listenLock = new();
     private readonly CancellationTokenSource _stopping = new();
+
+    // Sent as the payload of this instance's notifications, so that its listener skips what it raised itself.
+    private readonly string _instance = Guid.NewGuid().ToString("N");
     private Action? _enqueued;
     private Task? _listening;
 
@@ -443,17 +446,19 @@ public sealed class PostgresJobQueue : IJobQueue, IAsyncDisposable, IDisposable
     private static NpgsqlParameter Tags(IReadOnlyList<string> tags) =>
         new("tags", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = tags.ToArray() };
 
-    private static void Notify(NpgsqlConnection connection, NpgsqlTransaction transaction)
+    private void Notify(NpgsqlConnection connection, NpgsqlTransaction transaction)
     {
-        using var command = new NpgsqlCommand("SELECT pg_notify(@channel, '')", connection, transaction);
+        using var command = new NpgsqlCommand("SELECT pg_notify(@channel, @payload)", connection, transaction);
         command.Parameters.AddWithValue("channel", Channel);
+        command.Parameters.AddWithValue("payload", _instance);
         command.ExecuteNonQuery();
     }
 
-    private static async Task NotifyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    private async Task NotifyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand("SELECT pg_notify(@channel, '')", connection, transaction);
+        await using var command = new NpgsqlCommand("SELECT pg_notify(@channel, @payload)", connection, transaction);
         command.Parameters.AddWithValue("channel", Channel);
+        command.Parameters.AddWithValue("payload", _instance);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -523,16 +528,24 @@ public sealed class PostgresJobQueue : IJobQueue, IAsyncDisposable, IDisposable
 
     /// <summary>
     /// Holds a connection that LISTENs on <see cref="Channel"/> and raises <see cref="Enqueued"/> for each
-    /// notification, reconnecting after a failure (and raising once then, for what was queued meanwhile).
+    /// notification from another process, reconnecting after a failure (and raising once then, for what was queued
+    /// meanwhile).
     /// </summary>
     private async Task ListenAsync(CancellationToken cancellationToken)
     {
+        var reconnecting = false;
         while (!cancellationToken.IsCancellationRequested)
         {
             try
             {
                 await using var connection = await _database.DataSource.OpenConnectionAsync(cancellationToken);
-                connection.Notification += (_, _) => RaiseEnqueued();
+                connection.Notification += (_, notification) =>
+                {
+                    if (notification.Payload != _instance)
+                    {
+                        RaiseEnqueued();
+                    }
+                };
 
                 // LISTEN takes an identifier, not a parameter; the channel is this class's constant.
                 await using (var listen = new NpgsqlCommand($"LISTEN {Channel}", connection))
@@ -540,7 +553,11 @@ public sealed class PostgresJobQueue : IJobQueue, IAsyncDisposable, IDisposable
                     await listen.ExecuteNonQueryAsync(cancellationToken);
                 }
 
-                RaiseEnqueued();
+                if (reconnecting)
+                {
+                    RaiseEnqueued();
+                }
+
                 while (true)
                 {
                     if (!await connection.WaitAsync(ListenKeepAlive, cancellationToken))
@@ -558,6 +575,7 @@ public sealed class PostgresJobQueue : IJobQueue, IAsyncDisposable, IDisposable
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
                 // The database is down or the connection dropped: polling covers the gap; try again shortly.
+                reconnecting = true;
                 try
                 {
                     await Task.Delay(ListenRetry, cancellationToken);
