@@ -36,6 +36,7 @@ public sealed class PostgresJobQueue : IJobQueue, IAsyncDisposable, IDisposable
     private readonly string _instance = Guid.NewGuid().ToString("N");
     private Action? _enqueued;
     private Task? _listening;
+    private int _disposed;
 
     public PostgresJobQueue(PostgresDatabase database, StagedUploads uploads)
     {
@@ -426,18 +427,27 @@ public sealed class PostgresJobQueue : IJobQueue, IAsyncDisposable, IDisposable
 
     public string StagedFilePath(string id) => Uploads.PathFor(id);
 
-    // The token source is left undisposed here: the listener may still be reading it as it stops.
-    public void Dispose() => _stopping.Cancel();
+    // Disposal may come twice (the container disposes both registrations of one instance), and the token source
+    // is never disposed: the listener may still be reading it as it stops.
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _stopping.Cancel();
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {
-        await _stopping.CancelAsync();
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            await _stopping.CancelAsync();
+        }
+
         if (_listening is { } listening)
         {
             await listening.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
-
-        _stopping.Dispose();
     }
 
     private static string Prefixed(string prefix) =>
