@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using System.Text;
 using QwenRag.Core;
+using QwenRag.Hosting.Tests.Contract;
 using QwenRag.Hosting.Worker;
 using QwenRag.Ingestion.Extraction;
 using QwenRag.Ingestion.Jobs;
-using QwenRag.Hosting.Tests.Contract;
 using QwenRag.Tests;
 
 namespace QwenRag.Hosting.Tests;

@@ -144,9 +144,13 @@ public sealed class PostgresDocumentCatalog : IDocumentCatalog
         using var command = new NpgsqlCommand(sql, connection);
         foreach (var (name, value) in parameters)
         {
-            command.Parameters.Add(value is string[]
-                ? new NpgsqlParameter(name, NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = value }
-                : new NpgsqlParameter(name, value));
+            var parameter = new NpgsqlParameter(name, value);
+            if (value is string[])
+            {
+                parameter.NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text;
+            }
+
+            command.Parameters.Add(parameter);
         }
 
         return command.ExecuteNonQuery();
