@@ -2,12 +2,13 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using QwenRag.Tests;
+using Xunit.Abstractions;
 using static Microsoft.Playwright.Assertions;
 
 namespace QwenRag.Console.Tests;
 
 /// <summary>Sign-in, uploads through the file input (real PDFs, rejected files), deleting documents and sets.</summary>
-public sealed class ConsoleAdminTests(ConsoleFixture fixture) : IClassFixture<ConsoleFixture>
+public sealed class ConsoleAdminTests(ConsoleFixture fixture, ITestOutputHelper output) : IClassFixture<ConsoleFixture>
 {
     private static readonly LocatorAssertionsToHaveAttributeOptions Ingestion = new() { Timeout = 120_000 };
 
@@ -99,7 +100,7 @@ public sealed class ConsoleAdminTests(ConsoleFixture fixture) : IClassFixture<Co
             var pages = document.GetProperty("pages").GetInt32();
             var chunks = document.GetProperty("chunks").GetInt32();
             await Expect(UploadItem(session, file).GetByTestId("upload-status"))
-                .ToHaveTextAsync(new Regex($@"^\s*Done: {pages} pages?, {chunks} chunks?\s*$"));
+                .ToHaveTextAsync(new Regex($@"^\s*Done: {pages} pages?, {chunks} chunks? in \d+\.\d s\s*$"));
             var row = DocumentRow(session, file);
             await Expect(row.Locator("[data-col=pages]")).ToHaveTextAsync(new Regex($@"^\s*{pages}\s*$"));
             await Expect(row.Locator("[data-col=chunks]")).ToHaveTextAsync(new Regex($@"^\s*{chunks}\s*$"));
@@ -108,6 +109,43 @@ public sealed class ConsoleAdminTests(ConsoleFixture fixture) : IClassFixture<Co
         await session.AuditAsync("set-uploaded");
         session.AssertClean();
     }
+
+    [Fact]
+    public async Task DropZone_TwentyPagePdfDropped_DoneWithItsPagesAndTheTimeFromDropToDone()
+    {
+        const string set = "dropped";
+        var pdf = TwentyPagePdf();
+        await using var session = await fixture.OpenAsync("drop-twenty-pages");
+        await session.SignInAsync(ConsoleFixture.AdminKey, "admin");
+        await session.RouteAsync("#/sets/" + set);
+
+        // A real drop event carrying a File, as a browser makes one when a file is dragged in from the desktop.
+        var transfer = await session.Page.EvaluateHandleAsync(
+            """
+            (base64) => {
+              const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+              const transfer = new DataTransfer();
+              transfer.items.add(new File([bytes], 'twenty-pages.pdf', { type: 'application/pdf' }));
+              return transfer;
+            }
+            """,
+            Convert.ToBase64String(pdf));
+        await session.ByTestId("drop-zone").DispatchEventAsync("dragover", new Dictionary<string, object> { ["dataTransfer"] = transfer });
+        await session.ByTestId("drop-zone").DispatchEventAsync("drop", new Dictionary<string, object> { ["dataTransfer"] = transfer });
+
+        var item = UploadItem(session, "twenty-pages.pdf");
+        await Expect(item).ToHaveAttributeAsync("data-state", "done", Ingestion);
+        var status = await item.GetByTestId("upload-status").InnerTextAsync();
+        var shown = Regex.Match(status, @"^Done: 20 pages, (\d+) chunks in (\d+\.\d) s$");
+        Assert.True(shown.Success, "upload status: " + status);
+        output.WriteLine($"20-page PDF ({pdf.Length:N0} bytes), drop to done as the console shows it: {shown.Groups[2].Value} s");
+        await session.AuditAsync("dropped-twenty-pages");
+        session.AssertClean();
+    }
+
+    /// <summary>The first 20 pages of a real corpus PDF, written by PdfPig.</summary>
+    private static byte[] TwentyPagePdf() =>
+        UglyToad.PdfPig.Writer.PdfMerger.Merge([File.ReadAllBytes(TestCorpus.Pdf("csquotes-DE.pdf"))], [Enumerable.Range(1, 20).ToArray()]);
 
     [Fact]
     public async Task DropZone_EnterOpensTheFileChooser_FileIsIngested()
@@ -152,7 +190,8 @@ public sealed class ConsoleAdminTests(ConsoleFixture fixture) : IClassFixture<Co
         await session.AuditAsync("set-rejects");
 
         await session.ByTestId("nav-jobs").ClickAsync();
-        // Not filtered by set: the Set choices come from GET /v1/sets, which lists only sets holding a document.
+        // A set whose every job failed holds no document, yet it is among the Set choices (they include the jobs' sets).
+        await session.Page.GetByLabel("Set").SelectOptionAsync(set);
         await session.Page.GetByLabel("Status").SelectOptionAsync("failed");
         var job = session.Page.Locator("[data-testid=jobs-table] [data-testid=job-row][data-document=\"encrypted.pdf\"]");
         await Expect(job).ToHaveAttributeAsync("data-status", "failed");

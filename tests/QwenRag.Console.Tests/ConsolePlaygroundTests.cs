@@ -41,6 +41,26 @@ public sealed class ConsolePlaygroundTests(ConsoleFixture fixture) : IClassFixtu
         await Expect(first).ToContainTextAsync($"{top.String("document")} p. {top.GetProperty("page").GetInt32()}");
         var passageStart = top.String("text").Trim().Split('\n')[0].Trim();
         await Expect(first).ToContainTextAsync(passageStart[..Math.Min(40, passageStart.Length)]);
+
+        // A long passage is clamped to its first lines; its button shows all of it and says so.
+        var results = session.Page.Locator("[data-testid=pg-results] [data-testid=pg-result]");
+        var longIndex = await results.EvaluateAllAsync<int>("items => items.findIndex(i => i.querySelector('.passage.clamped'))");
+        Assert.True(longIndex >= 0, "no search result was long enough to be clamped");
+        var longResult = results.Nth(longIndex);
+        var passage = longResult.Locator(".passage");
+        var clampedHeight = await passage.EvaluateAsync<double>("p => p.getBoundingClientRect().height");
+        var toggle = longResult.Locator("button[aria-controls]");
+        await Expect(toggle).ToHaveTextAsync("Show the whole passage");
+        await Expect(toggle).ToHaveAttributeAsync("aria-expanded", "false");
+        await toggle.ClickAsync();
+        await Expect(toggle).ToHaveAttributeAsync("aria-expanded", "true");
+        await Expect(toggle).ToHaveTextAsync("Show less");
+        await Expect(passage).Not.ToHaveClassAsync(new Regex(@"\bclamped\b"));
+        Assert.True(
+            await passage.EvaluateAsync<double>("p => p.getBoundingClientRect().height") > clampedHeight,
+            "the whole passage is no taller than its clamped first lines");
+        await toggle.ClickAsync();
+        await Expect(passage).ToHaveClassAsync(new Regex(@"\bclamped\b"));
         await session.AuditAsync("playground-search");
         session.AssertClean();
     }

@@ -37,6 +37,24 @@ public sealed class QdrantOptions
     /// </summary>
     public bool ScalarQuantization { get; set; }
 
+    /// <summary>
+    /// Shards of a collection this service creates (Qdrant's <c>shard_number</c>); null: Qdrant's default, one per
+    /// node of the cluster at the time. Fixed at creation, so a cluster expected to grow wants a few per node.
+    /// </summary>
+    public int? Shards { get; set; }
+
+    /// <summary>
+    /// Copies of each shard on distinct nodes (Qdrant's <c>replication_factor</c>); null: Qdrant's default (1). Two
+    /// keep every point searchable and writable while one node is down.
+    /// </summary>
+    public int? ReplicationFactor { get; set; }
+
+    /// <summary>
+    /// Replicas that must acknowledge a write before it succeeds (Qdrant's <c>write_consistency_factor</c>); null:
+    /// Qdrant's default (1). At most <see cref="ReplicationFactor"/>.
+    /// </summary>
+    public int? WriteConsistencyFactor { get; set; }
+
     /// <summary>Points per upsert request.</summary>
     public int UpsertBatchSize { get; set; } = 256;
 
@@ -83,6 +101,11 @@ public sealed class QdrantOptions
 
             Check(options.HnswM is >= 4 and <= 128, $"{SectionName}:HnswM must be between 4 and 128 (was {options.HnswM}).");
             Check(options.HnswEfConstruct is >= 4 and <= 4096, $"{SectionName}:HnswEfConstruct must be between 4 and 4096 (was {options.HnswEfConstruct}).");
+            Check(options.Shards is null or >= 1 and <= 1000, $"{SectionName}:Shards must be between 1 and 1000 when set (was {options.Shards}).");
+            Check(options.ReplicationFactor is null or >= 1 and <= 100, $"{SectionName}:ReplicationFactor must be between 1 and 100 when set (was {options.ReplicationFactor}).");
+            Check(
+                options.WriteConsistencyFactor is null || (options.WriteConsistencyFactor >= 1 && options.WriteConsistencyFactor <= (options.ReplicationFactor ?? 1)),
+                $"{SectionName}:WriteConsistencyFactor must be between 1 and ReplicationFactor (was {options.WriteConsistencyFactor}, ReplicationFactor {options.ReplicationFactor?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unset"}).");
             Check(options.UpsertBatchSize is >= 1 and <= 10_000, $"{SectionName}:UpsertBatchSize must be between 1 and 10000 (was {options.UpsertBatchSize}).");
             Check(options.RrfK is null or >= 0, $"{SectionName}:RrfK must be 0 or more when set (was {options.RrfK}).");
             Check(double.IsFinite(options.Bm25AverageChunkLength) && options.Bm25AverageChunkLength >= 1, $"{SectionName}:Bm25AverageChunkLength must be 1 or more (was {options.Bm25AverageChunkLength}).");

@@ -54,7 +54,8 @@ public static class QdrantRequests
 
     /// <summary>
     /// A collection with a cosine <c>dense</c> vector (HNSW <c>m</c> and <c>ef_construct</c>, optional int8 scalar
-    /// quantization) and a <c>bm25</c> sparse vector whose IDF the server computes.
+    /// quantization) and a <c>bm25</c> sparse vector whose IDF the server computes; sharded and replicated as
+    /// <see cref="QdrantOptions.Shards"/> and <see cref="QdrantOptions.ReplicationFactor"/> say.
     /// </summary>
     public static CreateCollection CreateCollection(string name, int dimensions, QdrantOptions options)
     {
@@ -73,7 +74,7 @@ public static class QdrantRequests
             };
         }
 
-        return new CreateCollection
+        var create = new CreateCollection
         {
             CollectionName = name,
             VectorsConfig = new VectorsConfig { ParamsMap = new VectorParamsMap { Map = { [DenseVector] = dense } } },
@@ -82,6 +83,24 @@ public static class QdrantRequests
                 Map = { [SparseVector] = new SparseVectorParams { Modifier = Modifier.Idf } },
             },
         };
+
+        // Unset ones stay absent from the request, so the server's defaults apply.
+        if (options.Shards is { } shards)
+        {
+            create.ShardNumber = (uint)shards;
+        }
+
+        if (options.ReplicationFactor is { } replication)
+        {
+            create.ReplicationFactor = (uint)replication;
+        }
+
+        if (options.WriteConsistencyFactor is { } consistency)
+        {
+            create.WriteConsistencyFactor = (uint)consistency;
+        }
+
+        return create;
     }
 
     /// <summary>

@@ -48,11 +48,7 @@ internal sealed class WorkerCommand : Command
         var compute = ComputeOptions.Read(builder.Configuration);
         builder.Services
             .AddQwenRag(data, compute: compute)
-            .AddIngestionWorker(new IngestionWorkerOptions
-            {
-                MaxConcurrentJobs = parse.GetValue(_concurrency),
-                LeaseDuration = TimeSpan.FromSeconds(parse.GetValue(_leaseSeconds)),
-            });
+            .AddIngestionWorker(WorkerOptions(parse, builder.Configuration));
         compute.ApplyToThreadPool();
         using var host = builder.Build();
         try
@@ -65,5 +61,22 @@ internal sealed class WorkerCommand : Command
         }
 
         return 0;
+    }
+
+    /// <summary><c>QwenRag:Worker</c> from the configuration (environment), with the flags given on the command line over it.</summary>
+    private IngestionWorkerOptions WorkerOptions(ParseResult parse, IConfiguration configuration)
+    {
+        var options = configuration.GetSection(IngestionWorkerOptions.SectionName).Get<IngestionWorkerOptions>() ?? new IngestionWorkerOptions();
+        if (parse.GetResult(_concurrency) is { Implicit: false })
+        {
+            options = options with { MaxConcurrentJobs = parse.GetValue(_concurrency) };
+        }
+
+        if (parse.GetResult(_leaseSeconds) is { Implicit: false })
+        {
+            options = options with { LeaseDuration = TimeSpan.FromSeconds(parse.GetValue(_leaseSeconds)) };
+        }
+
+        return options;
     }
 }

@@ -47,6 +47,43 @@ public sealed class QdrantRequestsTests
         Assert.InRange(dense.QuantizationConfig.Scalar.Quantile, 0.9f, 1f);
     }
 
+    [Fact]
+    public void CreateCollection_Defaults_LeaveShardingAndReplicationToTheServer()
+    {
+        var create = QdrantRequests.CreateCollection("c", 384, new QdrantOptions());
+
+        Assert.False(create.HasShardNumber);
+        Assert.False(create.HasReplicationFactor);
+        Assert.False(create.HasWriteConsistencyFactor);
+    }
+
+    [Fact]
+    public void CreateCollection_ShardsAndReplication_AreSent()
+    {
+        var options = new QdrantOptions { Shards = 6, ReplicationFactor = 2, WriteConsistencyFactor = 1 };
+
+        var create = QdrantRequests.CreateCollection("c", 384, options);
+
+        Assert.Equal(6u, create.ShardNumber);
+        Assert.Equal(2u, create.ReplicationFactor);
+        Assert.Equal(1u, create.WriteConsistencyFactor);
+    }
+
+    [Theory]
+    [InlineData(0, null, null, "Shards")]
+    [InlineData(null, 0, null, "ReplicationFactor")]
+    [InlineData(null, 2, 3, "WriteConsistencyFactor")]
+    [InlineData(null, null, 2, "WriteConsistencyFactor")]
+    public void Validator_ShardingOutOfRange_NamesTheSetting(int? shards, int? replication, int? consistency, string setting)
+    {
+        var options = new QdrantOptions { Shards = shards, ReplicationFactor = replication, WriteConsistencyFactor = consistency };
+
+        var result = new QdrantOptions.Validator().Validate(null, options);
+
+        Assert.True(result.Failed);
+        Assert.Contains(result.Failures!, failure => failure.StartsWith($"QwenRag:Qdrant:{setting} ", StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(-1)]

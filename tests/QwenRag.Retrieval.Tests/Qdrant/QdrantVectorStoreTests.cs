@@ -49,6 +49,24 @@ public sealed class QdrantVectorStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task InitializeAsync_ShardsAndReplicationConfigured_CreateRequestCarriesThem()
+    {
+        var invoker = FakeQdrant.EmptyServer();
+        var options = FakeQdrant.Options();
+        options.Shards = 6;
+        options.ReplicationFactor = 2;
+        options.WriteConsistencyFactor = 1;
+        var store = Open(invoker, options);
+
+        await store.InitializeAsync();
+
+        var create = Assert.Single(invoker.Requests<CreateCollection>());
+        Assert.Equal(6u, create.ShardNumber);
+        Assert.Equal(2u, create.ReplicationFactor);
+        Assert.Equal(1u, create.WriteConsistencyFactor);
+    }
+
+    [Fact]
     public async Task InitializeAsync_AliasOnFittingCollection_CreatesNothing()
     {
         var invoker = FakeQdrant.ServerWith(Collection, QdrantRequests.CreateCollection(Collection, 8, FakeQdrant.Options()));

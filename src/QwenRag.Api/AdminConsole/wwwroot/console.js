@@ -349,7 +349,7 @@ function setScreen({ set }) {
       h('section', { 'aria-labelledby': 'upload-heading' },
         h('h2', { id: 'upload-heading' }, 'Upload'),
         zone,
-        h('div', { class: 'row' },
+        h('div', { class: 'row start' },
           field('Add files', input, 'PDF, Word, HTML, Markdown or text; each file becomes an ingestion job.'),
           field('Tags', tags, 'Optional, comma-separated.')),
         uploads));
@@ -446,6 +446,7 @@ export function failureReason(error) {
 }
 
 function startUpload(set, file, tags, list, refresh) {
+  const started = performance.now();
   const status = h('span', { dataset: tid('upload-status') }, 'Uploading 0%');
   const progress = h('progress', { max: '100', value: '0', 'aria-hidden': 'true' });
   const item = h('li', { class: 'upload-item', dataset: { testid: 'upload-item', file: file.name, state: 'uploading' } },
@@ -483,7 +484,8 @@ function startUpload(set, file, tags, list, refresh) {
       }
       const documents = item.isConnected ? await refresh() : await listDocuments(set);
       const doc = documents.find((d) => d.id === final.documentId) ?? documents.find((d) => d.name === file.name);
-      const text = doc ? `Done: ${count(doc.pages, 'page')}, ${count(doc.chunks, 'chunk')}` : 'Done';
+      const seconds = ((performance.now() - started) / 1000).toFixed(1);
+      const text = doc ? `Done: ${count(doc.pages, 'page')}, ${count(doc.chunks, 'chunk')} in ${seconds} s` : `Done in ${seconds} s`;
       show('done', text, null);
       announce(`${file.name}: ${text}`);
     })
@@ -581,13 +583,40 @@ function jobsScreen() {
   statusSelect.addEventListener('change', () => { jobsFilter.status = statusSelect.value; refresh(); });
   refreshButton.addEventListener('click', () => { clearError(); refresh(); });
 
-  loadSets().then((sets) => {
-    const names = sets.map((s) => s.name);
+  // Sets whose every job failed have no documents, so the set list alone would leave them out of the filter.
+  Promise.all([loadSets(), api('GET', '/v1/jobs')]).then(([sets, body]) => {
+    const names = [...new Set([...sets.map((s) => s.name), ...((body && body.jobs) || []).map((job) => job.set)])]
+      .filter(Boolean)
+      .sort();
     if (jobsFilter.set && !names.includes(jobsFilter.set)) names.push(jobsFilter.set);
     setSelect.append(...names.map((name) => h('option', { value: name }, name)));
     setSelect.value = jobsFilter.set;
   }).catch(showError);
   refresh();
+}
+
+// A long passage shows its first lines until the reader asks for all of it.
+function clampedPassage(text) {
+  const passage = h('p', { class: 'passage' }, text);
+  const long = text.length > 360 || text.split('\n').length > 6;
+  if (!long) return passage;
+  passage.id = uniquePassageId();
+  passage.classList.add('clamped');
+  const toggle = h('button', {
+    type: 'button', class: 'link', 'aria-expanded': 'false', 'aria-controls': passage.id,
+    onclick: () => {
+      const expanded = passage.classList.toggle('clamped') === false;
+      toggle.setAttribute('aria-expanded', String(expanded));
+      toggle.textContent = expanded ? 'Show less' : 'Show the whole passage';
+    },
+  }, 'Show the whole passage');
+  return h('div', {}, passage, toggle);
+}
+
+let passageCount = 0;
+function uniquePassageId() {
+  passageCount += 1;
+  return `passage-${passageCount}`;
 }
 
 function jobRow(job, refresh) {
@@ -674,7 +703,7 @@ function playgroundScreen() {
       const hits = (body && body.results) || [];
       results.replaceChildren(...hits.map((hit) => h('li', { dataset: { testid: 'pg-result', document: hit.document, page: hit.page } },
         h('div', { class: 'where' }, where(hit), ' ', h('span', { class: 'muted' }, `(score ${Number(hit.score).toFixed(3)})`)),
-        h('p', { class: 'passage' }, hit.text))));
+        clampedPassage(hit.text))));
       if (hits.length === 0) results.append(h('li', { class: 'empty' }, 'No passages matched.'));
       resultsSection.hidden = false;
       announce(`${hits.length} result${hits.length === 1 ? '' : 's'}.`);
