@@ -9,7 +9,6 @@ public sealed class DeployConfigurationTests
     // remove after merging pg-store/blobs/telemetry
     private static readonly string[] PendingKeys =
     [
-        "QwenRag:Postgres:ConnectionString",
         "QwenRag:Blobs:Store",
         "QwenRag:Telemetry:OtlpEndpoint",
         "QwenRag:Telemetry:Prometheus",
