@@ -11,8 +11,10 @@ using QwenRag.Api.Auth;
 using QwenRag.Api.Problems;
 using QwenRag.Api.Validation;
 using QwenRag.Core;
+using QwenRag.Core.Postgres;
 using QwenRag.Hosting;
 using QwenRag.Hosting.Worker;
+using QwenRag.Ingestion.Postgres;
 using QwenRag.Retrieval.Qdrant;
 
 namespace QwenRag.Api;
@@ -61,9 +63,14 @@ public static class ApiServices
         services.AddExceptionHandler<ProblemExceptionHandler>();
         services.ConfigureHttpJsonOptions(json =>
             json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
-        services.AddHealthChecks()
+        var health = services.AddHealthChecks()
             .AddCheck<ReadinessCheck>("ready", tags: ["ready"])
             .AddCheck<VectorStoreHealthCheck>("vectors", tags: ["ready"]);
+        if (builder.Configuration.GetSection(PostgresOptions.SectionName).Get<PostgresOptions>() is { Enabled: true })
+        {
+            health.AddCheck<PostgresHealthCheck>("postgres", tags: ["ready"]);
+        }
+
         services.AddOpenApi();
         return builder;
     }

@@ -12,7 +12,7 @@ namespace QwenRag.Api;
 /// also says what answers questions and, for the local Qwen model, where it runs and how many requests it holds.
 /// </summary>
 public sealed class ReadinessCheck(
-    DocumentCatalog catalog, IEmbeddingGenerator<string, Embedding<float>> embeddings, IAnswerGenerator answerer) : IHealthCheck
+    IDocumentCatalog catalog, IEmbeddingGenerator<string, Embedding<float>> embeddings, IAnswerGenerator answerer) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {

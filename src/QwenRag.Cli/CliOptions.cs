@@ -25,13 +25,29 @@ internal static class CliOptions
         Recursive = true,
     };
 
-    /// <summary>Configuration overrides from the command line (<c>--qdrant</c>), as configuration keys.</summary>
+    /// <summary>
+    /// The PostgreSQL database holding the catalog and the job queue instead of the data directory's SQLite file.
+    /// Without it, <c>QwenRag__Postgres__ConnectionString</c> applies, else SQLite.
+    /// </summary>
+    public static readonly Option<string?> Postgres = new("--postgres")
+    {
+        Description = "Npgsql connection string of the PostgreSQL database holding the catalog and job queue (e.g. \"Host=db;Database=qwenrag;Username=qwenrag\"); default: the data directory's SQLite file",
+        HelpName = "CONNSTRING",
+        Recursive = true,
+    };
+
+    /// <summary>Configuration overrides from the command line (<c>--qdrant</c>, <c>--postgres</c>), as configuration keys.</summary>
     public static Dictionary<string, string?> ConfigurationOverrides(ParseResult parse)
     {
         var overrides = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
         if (parse.GetResult(Qdrant)?.GetValueOrDefault<string?>() is { Length: > 0 } url)
         {
             overrides["QwenRag:Qdrant:Url"] = url;
+        }
+
+        if (parse.GetResult(Postgres)?.GetValueOrDefault<string?>() is { Length: > 0 } connectionString)
+        {
+            overrides["QwenRag:Postgres:ConnectionString"] = connectionString;
         }
 
         return overrides;

@@ -18,13 +18,13 @@ public static class BlobStoreServices
     {
         ArgumentNullException.ThrowIfNull(services);
         services.AddOptions<BlobStoreOptions>().BindConfiguration(BlobStoreOptions.SectionName).ValidateOnStart();
-        services.AddOptions<PostgresOptions>().BindConfiguration(PostgresOptions.SectionName);
+        services.AddPostgres();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BlobStoreOptions>, BlobStoreOptionsValidator>());
         services.TryAddSingleton<IBlobStore>(provider =>
         {
             var options = provider.GetRequiredService<IOptions<BlobStoreOptions>>().Value;
             return options.IsPostgres
-                ? new PostgresBlobStore(provider.GetRequiredService<IOptions<PostgresOptions>>().Value.ConnectionString!)
+                ? new PostgresBlobStore(provider.GetRequiredService<PostgresDatabase>().DataSource)
                 : LocalBlobStore.For(provider.GetRequiredService<DataDirectory>());
         });
         return services;

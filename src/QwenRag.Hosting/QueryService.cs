@@ -9,7 +9,7 @@ using QwenRag.Retrieval.Fusion;
 namespace QwenRag.Hosting;
 
 /// <summary>Search and ask over a set: what the CLI, the REST API and the Semantic Kernel plugin all call.</summary>
-public sealed class QueryService(HybridRetriever retriever, IAnswerGenerator answerer, DocumentCatalog catalog)
+public sealed class QueryService(HybridRetriever retriever, IAnswerGenerator answerer, IDocumentCatalog catalog)
 {
     public string GeneratorName => answerer.Name;
 

@@ -11,7 +11,7 @@ namespace QwenRag.SemanticKernel;
 /// right here (the ingestor serialises writers), so it needs no worker; failures become <see cref="QwenRagException"/>s
 /// with the statuses the REST API would answer.
 /// </summary>
-public sealed class InProcessQwenRagBackend(QueryService queries, DocumentCatalog catalog, DocumentIngestor ingestor) : IQwenRagBackend
+public sealed class InProcessQwenRagBackend(QueryService queries, IDocumentCatalog catalog, DocumentIngestor ingestor) : IQwenRagBackend
 {
     public Task<IReadOnlyList<SetSummary>> ListSetsAsync(CancellationToken cancellationToken = default) =>
         Task.FromResult(catalog.ListSets());
@@ -75,6 +75,10 @@ public sealed class InProcessQwenRagBackend(QueryService queries, DocumentCatalo
         {
             throw new QwenRagException(
                 $"QwenRag's vector store is unavailable: {ex.Message} Retry later.", HttpStatusCode.ServiceUnavailable, innerException: ex);
+        }
+        catch (CatalogUnavailableException ex)
+        {
+            throw new QwenRagException($"{ex.Message} Retry later.", HttpStatusCode.ServiceUnavailable, innerException: ex);
         }
     }
 }

@@ -2,19 +2,23 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Microsoft.Data.Sqlite;
+using Npgsql;
 using QwenRag.Core;
+using QwenRag.Core.Postgres;
+using QwenRag.Hosting.Worker;
 using QwenRag.Ingestion.Catalog;
 using QwenRag.Ingestion.Jobs;
+using QwenRag.Ingestion.Postgres;
 using QwenRag.Retrieval.Vectors;
 using QwenRag.Tests;
 
 namespace QwenRag.Cli.Tests;
 
 /// <summary>
-/// <c>qwenrag worker</c> as real processes: one is killed in the middle of a job, the next one finishes it, and
-/// every index ends up with exactly one copy of each chunk.
+/// <c>qwenrag worker</c> as real processes: one is killed in the middle of a job, the next one (or, over PostgreSQL,
+/// another one running beside it) finishes it, and every index ends up with exactly one copy of each chunk.
 /// </summary>
-public sealed class WorkerRestartTests : IDisposable
+public sealed class WorkerRestartTests(PostgresCluster cluster) : IClassFixture<PostgresCluster>, IDisposable
 {
     private const string Set = "papers";
     private readonly TemporaryDirectory _directory = new();
@@ -69,6 +73,66 @@ public sealed class WorkerRestartTests : IDisposable
         Assert.Empty(Directory.GetFiles(data.UploadsPath));
     }
 
+    [PostgresFact]
+    public async Task Workers_TwoOverOnePostgresOneKilledMidJob_EveryJobSucceedsOnceAndNoDocumentIsDuplicated()
+    {
+        var connectionString = cluster.CreateDatabase();
+        var data = new DataDirectory(_directory.Path);
+        await using var database = new PostgresDatabase(new PostgresOptions { ConnectionString = connectionString });
+        await using var queue = new PostgresJobQueue(database, new StagedUploads(data));
+        string[] mixed = ["reducing_variance.md", "users-and-groups.html", "libffi-closure-api.html", "systemd-distro-porting.docx"];
+        var jobs = new List<IngestionJob>();
+        await using (var file = File.OpenRead(TestCorpus.Pdf("yarn.pdf")))
+        {
+            jobs.Add(await queue.EnqueueAsync(Set, "yarn.pdf", file, "application/pdf", [], 100L * 1024 * 1024));
+        }
+
+        foreach (var name in mixed)
+        {
+            await using var file = File.OpenRead(TestCorpus.MixedFile(name));
+            jobs.Add(await queue.EnqueueAsync(Set, name, file, null, [], 100L * 1024 * 1024));
+        }
+
+        string[] arguments = ["--postgres", connectionString, "--lease-seconds", "5"];
+        using var first = WorkerProcess.Start(data.Root, arguments);
+        using var second = WorkerProcess.Start(data.Root, arguments);
+        var yarn = jobs[0].Id;
+        await WaitForAsync(queue, yarn, first, j => j.Progress >= 0.2 || j.Status is not (JobStatus.Queued or JobStatus.Running));
+
+        // Kill (SIGKILL) whichever process holds the PDF's lease, in the middle of it.
+        var owner = WorkerIdentityOf(connectionString, yarn);
+        var (victim, survivor) = owner.Pid == first.Id ? (first, second) : (second, first);
+        Assert.True(owner.Pid == victim.Id, $"the lease owner {owner} is neither worker");
+        victim.Kill();
+
+        foreach (var job in jobs)
+        {
+            var done = await WaitForAsync(queue, job.Id, survivor, j => j.Status is JobStatus.Succeeded or JobStatus.Failed);
+            Assert.Equal((JobStatus.Succeeded, null), (done.Status, done.Error));
+            Assert.Equal(job.Id == yarn ? 2 : 1, done.Attempts);
+        }
+
+        var documents = new PostgresDocumentCatalog(database).List(Set);
+        Assert.Equal(jobs.Select(job => job.DocumentName).Order(), documents.Select(document => document.Name).Order());
+        Assert.All(documents, document => Assert.Equal(DocumentStatus.Ready, document.Status));
+        using (var vectors = new EmbeddedVectorStore(data))
+        {
+            Assert.Equal(documents.Sum(document => document.Chunks), vectors.Count(Set));
+        }
+
+        Assert.All(documents, document => Assert.Equal(document.Chunks, CountKeywordChunks(data, document.Id)));
+    }
+
+    private static (string Owner, int Pid) WorkerIdentityOf(string connectionString, string jobId)
+    {
+        using var connection = new NpgsqlConnection(connectionString);
+        connection.Open();
+        using var command = new NpgsqlCommand("SELECT lease_owner FROM ingestion_jobs WHERE id = @id", connection);
+        command.Parameters.AddWithValue("id", jobId);
+        var owner = (string)command.ExecuteScalar()!;
+        return (owner, WorkerIdentity.TryParse(owner)!.ProcessId);
+    }
+
     private static int CountKeywordChunks(DataDirectory data, string documentId)
     {
         using var connection = new SqliteConnection($"Data Source={data.DatabasePath}");
@@ -80,7 +144,7 @@ public sealed class WorkerRestartTests : IDisposable
     }
 
     private static async Task<IngestionJob> WaitForAsync(
-        IngestionJobQueue queue, string id, WorkerProcess worker, Func<IngestionJob, bool> condition)
+        IJobQueue queue, string id, WorkerProcess worker, Func<IngestionJob, bool> condition)
     {
         var clock = Stopwatch.StartNew();
         while (true)
@@ -118,6 +182,8 @@ public sealed class WorkerRestartTests : IDisposable
 
         public bool HasExited => _process.HasExited;
 
+        public int Id => _process.Id;
+
         public int ExitCode => _process.ExitCode;
 
         public string Log
@@ -131,7 +197,7 @@ public sealed class WorkerRestartTests : IDisposable
             }
         }
 
-        public static WorkerProcess Start(string dataDirectory)
+        public static WorkerProcess Start(string dataDirectory, params string[] arguments)
         {
             var start = new ProcessStartInfo("dotnet")
             {
@@ -139,7 +205,7 @@ public sealed class WorkerRestartTests : IDisposable
                 RedirectStandardError = true,
                 WorkingDirectory = dataDirectory,
             };
-            foreach (var argument in new[] { Path.Combine(AppContext.BaseDirectory, "qwenrag.dll"), "worker", "--data", dataDirectory })
+            foreach (var argument in (string[])[Path.Combine(AppContext.BaseDirectory, "qwenrag.dll"), "worker", "--data", dataDirectory, .. arguments])
             {
                 start.ArgumentList.Add(argument);
             }

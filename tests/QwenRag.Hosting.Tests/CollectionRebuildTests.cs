@@ -56,7 +56,7 @@ public sealed class CollectionRebuildTests : IAsyncLifetime
         var upserts = invoker.Requests<UpsertPoints>();
         Assert.NotEmpty(upserts);
         Assert.All(upserts, u => Assert.Equal(report.Collection, u.CollectionName));
-        var catalog = _services.GetRequiredService<DocumentCatalog>();
+        var catalog = _services.GetRequiredService<IDocumentCatalog>();
         Assert.Equal(catalog.ListSets().Sum(s => s.Chunks), upserts.Sum(u => u.Points.Count));
 
         var change = Assert.Single(invoker.Requests<ChangeAliases>());
@@ -109,7 +109,7 @@ public sealed class CollectionRebuildTests : IAsyncLifetime
         var options = Options();
         return new CollectionRebuild(
             _services.GetRequiredService<IBlobStore>(),
-            _services.GetRequiredService<DocumentCatalog>(),
+            _services.GetRequiredService<IDocumentCatalog>(),
             _services.GetRequiredService<DocumentExtractors>(),
             _services.GetRequiredService<Chunker>(),
             _services.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>(),

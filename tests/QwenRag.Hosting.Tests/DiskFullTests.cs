@@ -75,7 +75,7 @@ public sealed class DiskFullTests(ITestOutputHelper output)
 
         Assert.Equal((JobStatus.Succeeded, null), (done.Status, done.Error));
         Assert.True(done.Attempts >= 2);
-        var catalog = worker.Get<DocumentCatalog>();
+        var catalog = worker.Get<IDocumentCatalog>();
         var entries = catalog.List(Set);
         Assert.Equal(2, entries.Count);
         foreach (var entry in entries)

@@ -28,6 +28,7 @@ public sealed class FailureClassifierTests
         { new HttpRequestException("connection refused"), IngestionFailureKind.Transient },
         { new SocketException((int)SocketError.ConnectionRefused), IngestionFailureKind.Transient },
         { new TimeoutException(), IngestionFailureKind.Transient },
+        { new CatalogUnavailableException("The catalog database (PostgreSQL at db:5432/qwenrag) is unavailable"), IngestionFailureKind.Transient },
         { new InvalidOperationException("wrapped", new SqliteException("database is locked", 5)), IngestionFailureKind.Transient },
         { new AggregateException(new ArgumentException("x"), new TimeoutException()), IngestionFailureKind.Transient },
         { new PostgresException("terminating connection due to administrator command", "FATAL", "FATAL", "57P01"), IngestionFailureKind.Transient },

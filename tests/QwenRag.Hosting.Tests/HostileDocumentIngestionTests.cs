@@ -30,7 +30,7 @@ public sealed class HostileDocumentIngestionTests : IDisposable
         Assert.Equal(IngestionStatus.Failed, hostile.Status);
         Assert.Equal("deep.html: the HTML nests deeper than 512 levels (QwenRag:Ingestion:Extraction:MaxNestingDepth)", hostile.Error);
         Assert.Equal(IngestionStatus.Ingested, good.Status);
-        Assert.Equal("reducing_variance.md", Assert.Single(services.GetRequiredService<DocumentCatalog>().List(Set)).Name);
+        Assert.Equal("reducing_variance.md", Assert.Single(services.GetRequiredService<IDocumentCatalog>().List(Set)).Name);
     }
 
     [Fact]
@@ -46,7 +46,7 @@ public sealed class HostileDocumentIngestionTests : IDisposable
         Assert.Equal(
             "amsldoc.pdf: extracting the text took longer than the time budget of 0.001 s (QwenRag:Ingestion:Extraction:TimeBudget)",
             outcome.Error);
-        Assert.Empty(services.GetRequiredService<DocumentCatalog>().List(Set));
+        Assert.Empty(services.GetRequiredService<IDocumentCatalog>().List(Set));
     }
 
     [Fact]

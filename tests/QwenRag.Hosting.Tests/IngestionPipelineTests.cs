@@ -32,7 +32,7 @@ public sealed class IngestionPipelineTests : IDisposable
         Assert.Equal(first.Chunks, await CountVectorsAsync(services, first.DocumentId!));
         Assert.True(keywordHits > 0);
         Assert.Equal(keywordHits, await CountKeywordHitsAsync(services, first.DocumentId!, "work"));
-        Assert.Single(services.GetRequiredService<DocumentCatalog>().List(Set));
+        Assert.Single(services.GetRequiredService<IDocumentCatalog>().List(Set));
     }
 
     [Fact]
@@ -45,7 +45,7 @@ public sealed class IngestionPipelineTests : IDisposable
 
         Assert.Equal(IngestionStatus.Ingested, first.Status);
         Assert.Equal(IngestionStatus.Replaced, second.Status);
-        var documents = services.GetRequiredService<DocumentCatalog>().List(Set);
+        var documents = services.GetRequiredService<IDocumentCatalog>().List(Set);
         Assert.Equal(second.DocumentId, Assert.Single(documents).Id);
         Assert.Equal(0, await CountVectorsAsync(services, first.DocumentId!));
         var hits = await services.GetRequiredService<QueryService>().SearchAsync(new SearchFilter(Set), "tide tables harbour", 5);
@@ -66,7 +66,7 @@ public sealed class IngestionPipelineTests : IDisposable
 
         Assert.Equal(IngestionStatus.Failed, outcome.Status);
         Assert.StartsWith(name, outcome.Error, StringComparison.Ordinal);
-        Assert.Empty(services.GetRequiredService<DocumentCatalog>().List(Set));
+        Assert.Empty(services.GetRequiredService<IDocumentCatalog>().List(Set));
         Assert.Empty(Directory.GetFiles(Path.Combine(_directory.Path, "originals"), "*", SearchOption.AllDirectories));
     }
 
@@ -83,7 +83,7 @@ public sealed class IngestionPipelineTests : IDisposable
         Assert.True(good.Succeeded);
         Assert.False(bad.Succeeded);
         Assert.True(alsoGood.Succeeded);
-        Assert.Equal(2, services.GetRequiredService<DocumentCatalog>().List(Set).Count);
+        Assert.Equal(2, services.GetRequiredService<IDocumentCatalog>().List(Set).Count);
     }
 
     [Fact]
@@ -118,7 +118,7 @@ public sealed class IngestionPipelineTests : IDisposable
             });
             await Assert.ThrowsAnyAsync<OperationCanceledException>(
                 () => ingestor.IngestFileAsync(Set, TestCorpus.Pdf("yarn.pdf"), progress: progress, cancellationToken: cancellation.Token));
-            var interrupted = Assert.Single(services.GetRequiredService<DocumentCatalog>().ListInterrupted());
+            var interrupted = Assert.Single(services.GetRequiredService<IDocumentCatalog>().ListInterrupted());
             documentId = interrupted.Id;
             partial = await CountVectorsAsync(services, documentId);
         }
@@ -131,8 +131,8 @@ public sealed class IngestionPipelineTests : IDisposable
             Assert.Equal(IngestionStatus.Ingested, outcome.Status);
             Assert.InRange(partial, 1, outcome.Chunks - 1);
             Assert.Equal(outcome.Chunks, await CountVectorsAsync(restarted, documentId));
-            Assert.Equal(DocumentStatus.Ready, restarted.GetRequiredService<DocumentCatalog>().Find(Set, documentId)!.Status);
-            Assert.Empty(restarted.GetRequiredService<DocumentCatalog>().ListInterrupted());
+            Assert.Equal(DocumentStatus.Ready, restarted.GetRequiredService<IDocumentCatalog>().Find(Set, documentId)!.Status);
+            Assert.Empty(restarted.GetRequiredService<IDocumentCatalog>().ListInterrupted());
         }
     }
 
@@ -147,7 +147,7 @@ public sealed class IngestionPipelineTests : IDisposable
 
         Assert.Equal(0, await CountVectorsAsync(services, outcome.DocumentId!));
         Assert.Equal(0, await CountKeywordHitsAsync(services, outcome.DocumentId!, "work"));
-        Assert.Empty(services.GetRequiredService<DocumentCatalog>().List(Set));
+        Assert.Empty(services.GetRequiredService<IDocumentCatalog>().List(Set));
         Assert.Empty(Directory.GetFiles(Path.Combine(_directory.Path, "originals"), "*", SearchOption.AllDirectories));
         Assert.False(await ingestor.DeleteDocumentAsync(Set, outcome.DocumentId!));
     }

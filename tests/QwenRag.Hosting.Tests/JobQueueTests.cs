@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using QwenRag.Core;
+using QwenRag.Hosting.Tests.Contract;
 using QwenRag.Hosting.Worker;
 using QwenRag.Ingestion.Extraction;
 using QwenRag.Ingestion.Jobs;
@@ -8,32 +9,35 @@ using QwenRag.Tests;
 
 namespace QwenRag.Hosting.Tests;
 
-/// <summary>The durable queue on its own: real SQLite in a temporary data directory, no worker.</summary>
-public sealed class JobQueueTests : IDisposable
+/// <summary>
+/// The job queue's contract, run on each store: SQLite in a temporary data directory, and PostgreSQL in a private
+/// cluster (skipped where it cannot start); no worker.
+/// </summary>
+public sealed class JobQueueTests(PostgresCluster cluster) : IClassFixture<PostgresCluster>, IDisposable
 {
     private const string Set = "docs";
     private const string Worker = "test-machine:1:aaaa";
     private const long Limit = 1024 * 1024;
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
 
-    private readonly TemporaryDirectory _directory = new();
-    private readonly IngestionJobQueue _queue;
+    private StoreUnderTest? _store;
+    private IJobQueue _queue = null!;
 
-    public JobQueueTests()
-    {
-        _queue = new IngestionJobQueue(new DataDirectory(_directory.Path));
-    }
+    private StoreUnderTest Store => _store ?? throw new InvalidOperationException("Call Use(store) first.");
 
-    private string Uploads => new DataDirectory(_directory.Path).UploadsPath;
+    private string Uploads => Store.Data.UploadsPath;
 
     /// <summary>Where a local blob store keeps a job's upload: the layout data directories always had.</summary>
     private string StagedFile(string id) => Path.Combine(Uploads, id + ".upload");
 
-    public void Dispose() => _directory.Dispose();
+    public void Dispose() => _store?.Dispose();
 
-    [Fact]
-    public async Task Enqueue_Upload_QueuedWithStagedCopyAndFoundById()
+    [Theory]
+    [InlineData(StoreKind.Sqlite)]
+    [PostgresInlineData(StoreKind.Postgres)]
+    public async Task Enqueue_Upload_QueuedWithStagedCopyAndFoundById(StoreKind store)
     {
+        Use(store);
         var job = await EnqueueAsync("notes.md", "# Notes\n\nTide tables.", "text/markdown", ["harbour", "2024"]);
 
         var found = _queue.Find(job.Id);
@@ -48,9 +52,12 @@ public sealed class JobQueueTests : IDisposable
         Assert.Null(_queue.Find("../../qwenrag.db"));
     }
 
-    [Fact]
-    public async Task Enqueue_Upload_RaisesEnqueuedOnceTheJobIsStored()
+    [Theory]
+    [InlineData(StoreKind.Sqlite)]
+    [PostgresInlineData(StoreKind.Postgres)]
+    public async Task Enqueue_Upload_RaisesEnqueuedOnceTheJobIsStored(StoreKind store)
     {
+        Use(store);
         var seen = new List<int>();
         _queue.Enqueued += () => seen.Add(_queue.List().Count);
 
@@ -60,10 +67,13 @@ public sealed class JobQueueTests : IDisposable
     }
 
     [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public async Task Enqueue_OverSizeLimit_ThrowsTooLargeAndLeavesNothing(bool seekable)
+    [InlineData(StoreKind.Sqlite, true)]
+    [InlineData(StoreKind.Sqlite, false)]
+    [PostgresInlineData(StoreKind.Postgres, true)]
+    [PostgresInlineData(StoreKind.Postgres, false)]
+    public async Task Enqueue_OverSizeLimit_ThrowsTooLargeAndLeavesNothing(StoreKind store, bool seekable)
     {
+        Use(store);
         var bytes = new byte[3000];
         Stream content = seekable ? new MemoryStream(bytes) : new NonSeekableStream(bytes);
 
@@ -76,9 +86,12 @@ public sealed class JobQueueTests : IDisposable
         Assert.Empty(Directory.GetFiles(Uploads));
     }
 
-    [Fact]
-    public async Task Enqueue_SeveralFilesOneFailsWhileStaging_NoneQueuedNoneStaged()
+    [Theory]
+    [InlineData(StoreKind.Sqlite)]
+    [PostgresInlineData(StoreKind.Postgres)]
+    public async Task Enqueue_SeveralFilesOneFailsWhileStaging_NoneQueuedNoneStaged(StoreKind store)
     {
+        Use(store);
         UploadToQueue[] files =
         [
             new("a.txt", new MemoryStream(new byte[5000]), "text/plain"),
@@ -92,9 +105,12 @@ public sealed class JobQueueTests : IDisposable
         Assert.Empty(Directory.GetFiles(Uploads));
     }
 
-    [Fact]
-    public async Task Enqueue_SeveralFiles_AllQueuedInOrderWithTheirStagedCopies()
+    [Theory]
+    [InlineData(StoreKind.Sqlite)]
+    [PostgresInlineData(StoreKind.Postgres)]
+    public async Task Enqueue_SeveralFiles_AllQueuedInOrderWithTheirStagedCopies(StoreKind store)
     {
+        Use(store);
         UploadToQueue[] files =
         [
             new("a.txt", new MemoryStream("alpha"u8.ToArray()), "text/plain"),
@@ -109,25 +125,31 @@ public sealed class JobQueueTests : IDisposable
         Assert.Equal("beta", File.ReadAllText(StagedFile(jobs[1].Id)));
     }
 
-    [Fact]
-    public async Task Enqueue_PathTraversalName_StagedUnderJobIdOnlyAndNameCleaned()
+    [Theory]
+    [InlineData(StoreKind.Sqlite)]
+    [PostgresInlineData(StoreKind.Postgres)]
+    public async Task Enqueue_PathTraversalName_StagedUnderJobIdOnlyAndNameCleaned(StoreKind store)
     {
+        Use(store);
         var job = await EnqueueAsync("../../etc/passwd", "root:x:0:0");
 
         Assert.Equal("passwd", job.DocumentName);
         var staged = Assert.Single(Directory.GetFiles(Uploads));
         Assert.Equal(Path.Combine(Uploads, job.Id + ".upload"), staged);
         Assert.Equal("uploads/" + job.Id + ".upload", StagedUploads.KeyFor(job.Id));
-        Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(_directory.Path)!, "passwd", SearchOption.TopDirectoryOnly));
+        Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(Store.Data.Root)!, "passwd", SearchOption.TopDirectoryOnly));
         Assert.DoesNotContain(
-            Directory.GetFiles(_directory.Path, "*", SearchOption.AllDirectories),
+            Directory.GetFiles(Store.Data.Root, "*", SearchOption.AllDirectories),
             path => path.Contains("passwd", StringComparison.Ordinal) || path.Contains("etc", StringComparison.Ordinal));
         Assert.Throws<ArgumentException>(() => StagedUploads.KeyFor("../../etc/passwd"));
     }
 
-    [Fact]
-    public async Task Enqueue_InvalidSet_ThrowsAndLeavesNothing()
+    [Theory]
+    [InlineData(StoreKind.Sqlite)]
+    [PostgresInlineData(StoreKind.Postgres)]
+    public async Task Enqueue_InvalidSet_ThrowsAndLeavesNothing(StoreKind store)
     {
+        Use(store);
         await Assert.ThrowsAsync<ArgumentException>(
             () => _queue.EnqueueAsync("../sets", "a.txt", new MemoryStream([1, 2, 3]), null, [], Limit));
 
@@ -135,9 +157,12 @@ public sealed class JobQueueTests : IDisposable
         Assert.Empty(Directory.GetFiles(Uploads));
     }
 
-    [Fact]
-    public async Task List_BySetAndStatus_NewestFirst()
+    [Theory]
+    [InlineData(StoreKind.Sqlite)]
+    [PostgresInlineData(StoreKind.Postgres)]
+    public async Task List_BySetAndStatus_NewestFirst(StoreKind store)
     {
+        Use(store);
         var first = await EnqueueAsync("1.txt", "one");
         var second = await EnqueueAsync("2.txt", "two");
         var other = await _queue.EnqueueAsync("other", "3.txt", Content("three"), null, [], Limit);
@@ -151,9 +176,12 @@ public sealed class JobQueueTests : IDisposable
         Assert.Equal(first.Id, claimed?.Id);
     }
 
-    [Fact]
-    public async Task TryClaim_QueuedJobs_OldestFirstRunningWithOneAttempt()
+    [Theory]
+    [InlineData(StoreKind.Sqlite)]
+    [PostgresInlineData(StoreKind.Postgres)]
+    public async Task TryClaim_QueuedJobs_OldestFirstRunningWithOneAttempt(StoreKind store)
     {
+        Use(store);
         var first = await EnqueueAsync("1.txt", "one");
         var second = await EnqueueAsync("2.txt", "two");
 
@@ -169,9 +197,12 @@ public sealed class JobQueueTests : IDisposable
         Assert.True(_queue.HasUnfinishedJobs());
     }
 
-    [Fact]
-    public async Task Complete_HeldJob_SucceededWithDocumentIdAndStagedUploadDeleted()
+    [Theory]
+    [InlineData(StoreKind.Sqlite)]
+    [PostgresInlineData(StoreKind.Postgres)]
+    public async Task Complete_HeldJob_SucceededWithDocumentIdAndStagedUploadDeleted(StoreKind store)
     {
+        Use(store);
         var job = await EnqueueAndClaimAsync();
 
         Assert.False(_queue.Complete(job.Id, "someone:9:else", "doc1"));
@@ -184,9 +215,12 @@ public sealed class JobQueueTests : IDisposable
         Assert.False(_queue.Fail(job.Id, Worker, "too late"));
     }
 
-    [Fact]
-    public async Task Fail_HeldJob_FailedWithErrorAndStagedUploadKept()
+    [Theory]
+    [InlineData(StoreKind.Sqlite)]
+    [PostgresInlineData(StoreKind.Postgres)]
+    public async Task Fail_HeldJob_FailedWithErrorAndStagedUploadKept(StoreKind store)
     {
+        Use(store);
         var job = await EnqueueAndClaimAsync();
 
         Assert.True(_queue.Fail(job.Id, Worker, "a.txt: the file is empty"));
@@ -196,9 +230,12 @@ public sealed class JobQueueTests : IDisposable
         Assert.True(File.Exists(StagedFile(job.Id)));
     }
 
-    [Fact]
-    public async Task Retry_FailedJob_QueuedAgainWithErrorClearedAndAttemptsKept()
+    [Theory]
+    [InlineData(StoreKind.Sqlite)]
+    [PostgresInlineData(StoreKind.Postgres)]
+    public async Task Retry_FailedJob_QueuedAgainWithErrorClearedAndAttemptsKept(StoreKind store)
     {
+        Use(store);
         var job = await EnqueueAndClaimAsync();
         _queue.Fail(job.Id, Worker, "broken");
         var woken = 0;
@@ -212,9 +249,12 @@ public sealed class JobQueueTests : IDisposable
         Assert.Equal(2, _queue.TryClaim(Worker, Lease)!.Attempts);
     }
 
-    [Fact]
-    public async Task Retry_JobNotFailed_ReturnsFalse()
+    [Theory]
+    [InlineData(StoreKind.Sqlite)]
+    [PostgresInlineData(StoreKind.Postgres)]
+    public async Task Retry_JobNotFailed_ReturnsFalse(StoreKind store)
     {
+        Use(store);
         var running = await EnqueueAndClaimAsync();
         var succeeded = await EnqueueAndClaimAsync();
         _queue.Complete(succeeded.Id, Worker, "doc");
@@ -228,9 +268,12 @@ public sealed class JobQueueTests : IDisposable
         Assert.Equal(JobStatus.Running, _queue.Find(running.Id)!.Status);
     }
 
-    [Fact]
-    public async Task RenewLease_HeldJob_RecordsProgressUntilAnotherWorkerTakesItOver()
+    [Theory]
+    [InlineData(StoreKind.Sqlite)]
+    [PostgresInlineData(StoreKind.Postgres)]
+    public async Task RenewLease_HeldJob_RecordsProgressUntilAnotherWorkerTakesItOver(StoreKind store)
     {
+        Use(store);
         var job = await EnqueueAsync("a.txt", "alpha");
         _queue.TryClaim(Worker, TimeSpan.FromMilliseconds(1));
 
@@ -246,9 +289,12 @@ public sealed class JobQueueTests : IDisposable
         Assert.True(_queue.Complete(job.Id, "other:2:bbbb", "doc"));
     }
 
-    [Fact]
-    public async Task RecoverAbandoned_LeaseExpired_QueuedAgain()
+    [Theory]
+    [InlineData(StoreKind.Sqlite)]
+    [PostgresInlineData(StoreKind.Postgres)]
+    public async Task RecoverAbandoned_LeaseExpired_QueuedAgain(StoreKind store)
     {
+        Use(store);
         var expired = await EnqueueAsync("expired.txt", "one");
         _queue.TryClaim(Worker, TimeSpan.FromMilliseconds(1));
         var held = await EnqueueAsync("held.txt", "two");
@@ -263,9 +309,12 @@ public sealed class JobQueueTests : IDisposable
         Assert.Equal(expired.Id, _queue.TryClaim(Worker, Lease)?.Id);
     }
 
-    [Fact]
-    public async Task RecoverAbandoned_OwnerProcessDeadOnThisMachine_QueuedBeforeLeaseExpires()
+    [Theory]
+    [InlineData(StoreKind.Sqlite)]
+    [PostgresInlineData(StoreKind.Postgres)]
+    public async Task RecoverAbandoned_OwnerProcessDeadOnThisMachine_QueuedBeforeLeaseExpires(StoreKind store)
     {
+        Use(store);
         using var alive = Process.Start(new ProcessStartInfo("sleep", "60") { RedirectStandardOutput = true })!;
         int deadPid;
         using (var finished = Process.Start(new ProcessStartInfo("true") { RedirectStandardOutput = true })!)
@@ -296,9 +345,12 @@ public sealed class JobQueueTests : IDisposable
         }
     }
 
-    [Fact]
-    public async Task RecoverAbandoned_StartedMaxAttemptsTimes_FailedInsteadOfQueued()
+    [Theory]
+    [InlineData(StoreKind.Sqlite)]
+    [PostgresInlineData(StoreKind.Postgres)]
+    public async Task RecoverAbandoned_StartedMaxAttemptsTimes_FailedInsteadOfQueued(StoreKind store)
     {
+        Use(store);
         var job = await EnqueueAsync("poison.pdf", "%PDF");
         for (var attempt = 1; attempt <= 3; attempt++)
         {
@@ -313,9 +365,12 @@ public sealed class JobQueueTests : IDisposable
         Assert.True(_queue.Retry(job.Id));
     }
 
-    [Fact]
-    public async Task Requeue_TransientFailure_QueuedWithErrorAndSkippedByTryClaimUntilDue()
+    [Theory]
+    [InlineData(StoreKind.Sqlite)]
+    [PostgresInlineData(StoreKind.Postgres)]
+    public async Task Requeue_TransientFailure_QueuedWithErrorAndSkippedByTryClaimUntilDue(StoreKind store)
     {
+        Use(store);
         var job = await EnqueueAndClaimAsync();
         var later = await EnqueueAsync("later.txt", "enqueued after");
         var next = DateTimeOffset.UtcNow.AddHours(1);
@@ -333,9 +388,12 @@ public sealed class JobQueueTests : IDisposable
         Assert.Equal(SqliteDatabase.Timestamp(next), SqliteDatabase.Timestamp(_queue.NextDue()!.Value));
     }
 
-    [Fact]
-    public async Task Requeue_NextAttemptPassed_ClaimedAgainWithLastErrorKeptUntilSuccess()
+    [Theory]
+    [InlineData(StoreKind.Sqlite)]
+    [PostgresInlineData(StoreKind.Postgres)]
+    public async Task Requeue_NextAttemptPassed_ClaimedAgainWithLastErrorKeptUntilSuccess(StoreKind store)
     {
+        Use(store);
         var job = await EnqueueAndClaimAsync();
         Assert.True(_queue.Requeue(job.Id, Worker, "a.txt: database is locked", DateTimeOffset.UtcNow.AddMilliseconds(-1)));
 
@@ -346,9 +404,12 @@ public sealed class JobQueueTests : IDisposable
         Assert.Null(_queue.Find(job.Id)!.Error);
     }
 
-    [Fact]
-    public async Task RecoverAbandoned_TransientFailuresDoNotCountAsVanishedWorkers()
+    [Theory]
+    [InlineData(StoreKind.Sqlite)]
+    [PostgresInlineData(StoreKind.Postgres)]
+    public async Task RecoverAbandoned_TransientFailuresDoNotCountAsVanishedWorkers(StoreKind store)
     {
+        Use(store);
         var job = await EnqueueAsync("busy.txt", "alpha");
         for (var i = 0; i < 3; i++)
         {
@@ -377,9 +438,12 @@ public sealed class JobQueueTests : IDisposable
         Assert.False(WorkerIdentity.IsDeadOnThisMachine("garbage"));
     }
 
-    [Fact]
-    public async Task PruneStagedUploads_OrphanAndExpiredFailedUploads_DeletedAndRetryRefused()
+    [Theory]
+    [InlineData(StoreKind.Sqlite)]
+    [PostgresInlineData(StoreKind.Postgres)]
+    public async Task PruneStagedUploads_OrphanAndExpiredFailedUploads_DeletedAndRetryRefused(StoreKind store)
     {
+        Use(store);
         var failed = await EnqueueAndClaimAsync();
         _queue.Fail(failed.Id, Worker, "broken");
         var queued = await EnqueueAsync("queued.txt", "still wanted");
@@ -393,6 +457,12 @@ public sealed class JobQueueTests : IDisposable
         Assert.False(File.Exists(StagedFile(failed.Id)));
         Assert.True(File.Exists(StagedFile(queued.Id)));
         Assert.False(_queue.Retry(failed.Id));
+    }
+
+    private void Use(StoreKind store)
+    {
+        _store = new StoreUnderTest(store, cluster);
+        _queue = _store.NewQueue();
     }
 
     private async Task<IngestionJob> EnqueueAndClaimAsync()

@@ -46,7 +46,7 @@ public sealed class WorkerOutcomeTests : IDisposable
 
         Assert.Equal((JobStatus.Succeeded, null), (done.Status, done.Error));
         Assert.True(done.Attempts >= 2);
-        var entry = worker.Get<DocumentCatalog>().Find(Set, done.DocumentId!)!;
+        var entry = worker.Get<IDocumentCatalog>().Find(Set, done.DocumentId!)!;
         Assert.Equal(DocumentStatus.Ready, entry.Status);
         Assert.Equal(entry.Chunks, CountRows(Data.DatabasePath, "keyword_chunks", entry.Id));
         Assert.Equal(entry.Chunks, CountRows(Path.Combine(Data.VectorsPath, DataDirectory.VectorDatabaseFileName), "chunks", entry.Id));
@@ -65,7 +65,7 @@ public sealed class WorkerOutcomeTests : IDisposable
         Assert.Equal((JobStatus.Failed, 3, 3), (failed.Status, failed.Attempts, keywords.FailedWrites));
         Assert.Contains("store unreachable", failed.Error, StringComparison.Ordinal);
         Assert.Contains("gave up after 3 attempts", failed.Error, StringComparison.Ordinal);
-        Assert.Empty(worker.Get<DocumentCatalog>().List(Set));
+        Assert.Empty(worker.Get<IDocumentCatalog>().List(Set));
         Assert.True(worker.Queue.Retry(job.Id));
         Assert.Equal(0, worker.Queue.Find(job.Id)!.TransientFailures);
     }
@@ -100,7 +100,7 @@ public sealed class WorkerOutcomeTests : IDisposable
         Assert.Contains("disk full", failed.Error, StringComparison.Ordinal);
         Assert.Equal(IngestionFailureKind.Transient, IngestionFailureClassifier.Default.Classify(failed.Cause));
         Assert.Equal(IngestionStatus.Ingested, next.Status);
-        Assert.Equal(next.DocumentId, Assert.Single(services.GetRequiredService<DocumentCatalog>().List(Set)).Id);
+        Assert.Equal(next.DocumentId, Assert.Single(services.GetRequiredService<IDocumentCatalog>().List(Set)).Id);
     }
 
     internal static int CountRows(string databasePath, string table, string documentId)

@@ -54,7 +54,7 @@ public sealed class WorkerTests : IDisposable
 
             Assert.Equal(JobStatus.Succeeded, done.Status);
             Assert.Equal((1.0, 1, null), (done.Progress, done.Attempts, done.Error));
-            var entry = worker.Get<DocumentCatalog>().Find(Set, done.DocumentId!);
+            var entry = worker.Get<IDocumentCatalog>().Find(Set, done.DocumentId!);
             Assert.NotNull(entry);
             Assert.Equal((job.DocumentName, DocumentStatus.Ready), (entry.Name, entry.Status));
             Assert.Equal(["mixed"], entry.Tags);
@@ -77,7 +77,7 @@ public sealed class WorkerTests : IDisposable
         Assert.StartsWith("broken.pdf:", failed.Error, StringComparison.Ordinal);
         Assert.Null(failed.DocumentId);
         Assert.True(File.Exists(Path.Combine(Data.UploadsPath, job.Id + ".upload")));
-        Assert.Empty(worker.Get<DocumentCatalog>().List(Set));
+        Assert.Empty(worker.Get<IDocumentCatalog>().List(Set));
 
         Assert.True(worker.Queue.Retry(job.Id));
         var again = await WaitForAsync(worker.Queue, job.Id, j => j.Status == JobStatus.Failed && j.Attempts == 2);
@@ -153,7 +153,7 @@ public sealed class WorkerTests : IDisposable
             var stopped = first.Queue.Find(jobId)!;
             Assert.Equal(JobStatus.Running, stopped.Status);
             Assert.InRange(stopped.Progress, 0.1, 0.99);
-            var interrupted = Assert.Single(first.Get<DocumentCatalog>().ListInterrupted());
+            var interrupted = Assert.Single(first.Get<IDocumentCatalog>().ListInterrupted());
             partial = CountKeywordChunks(interrupted.Id);
         }
 
@@ -162,7 +162,7 @@ public sealed class WorkerTests : IDisposable
         var done = await WaitForAsync(second.Queue, jobId, j => j.Status is JobStatus.Succeeded or JobStatus.Failed);
 
         Assert.Equal((JobStatus.Succeeded, 2, 1.0), (done.Status, done.Attempts, done.Progress));
-        var entry = second.Get<DocumentCatalog>().Find(Set, done.DocumentId!)!;
+        var entry = second.Get<IDocumentCatalog>().Find(Set, done.DocumentId!)!;
         Assert.Equal(DocumentStatus.Ready, entry.Status);
         Assert.InRange(partial, 1, entry.Chunks - 1);
         Assert.Equal(entry.Chunks, second.Get<EmbeddedVectorStore>().Count(Set));
@@ -189,7 +189,7 @@ public sealed class WorkerTests : IDisposable
     }
 
     internal static async Task<IngestionJob> WaitForAsync(
-        IngestionJobQueue queue, string id, Func<IngestionJob, bool> condition)
+        IJobQueue queue, string id, Func<IngestionJob, bool> condition)
     {
         IngestionJob? job = null;
         await WaitUntilAsync(() => (job = queue.Find(id)) is { } found && condition(found), () => $"job {id}: {job}");
@@ -223,7 +223,7 @@ public sealed class WorkerTests : IDisposable
             _hosted = services.GetServices<IHostedService>().ToArray();
         }
 
-        public IngestionJobQueue Queue => Get<IngestionJobQueue>();
+        public IJobQueue Queue => Get<IJobQueue>();
 
         public static async Task<RunningWorker> StartAsync(
             DataDirectory data, IngestionWorkerOptions options, EmbeddingGate? gate = null, Action<IServiceCollection>? configure = null)

@@ -10,7 +10,7 @@ namespace QwenRag.Ingestion.Catalog;
 /// The sets and documents of a data directory, in its SQLite database. One writer at a time is enough here:
 /// ingestion is serialised by its callers, and SQLite's WAL lets readers proceed meanwhile.
 /// </summary>
-public sealed class DocumentCatalog
+public sealed class DocumentCatalog : IDocumentCatalog
 {
     public const string SchemaComponent = "catalog";
 

@@ -16,7 +16,7 @@ namespace QwenRag.Ingestion.Jobs;
 /// passing reason is <see cref="Requeue">queued again</see> for later. Several processes may share one queue:
 /// every change is one SQLite statement or transaction.
 /// </summary>
-public sealed class IngestionJobQueue
+public sealed class IngestionJobQueue : IJobQueue
 {
     public const string SchemaComponent = "jobs";
 

@@ -22,7 +22,7 @@ namespace QwenRag.Ingestion.Pipeline;
 public sealed partial class DocumentIngestor
 {
     private readonly IBlobStore _blobs;
-    private readonly DocumentCatalog _catalog;
+    private readonly IDocumentCatalog _catalog;
     private readonly DocumentExtractors _extractors;
     private readonly Chunker _chunker;
     private readonly IEmbeddingGenerator<string, Embedding<float>> _embedder;
@@ -33,7 +33,7 @@ public sealed partial class DocumentIngestor
 
     public DocumentIngestor(
         IBlobStore blobs,
-        DocumentCatalog catalog,
+        IDocumentCatalog catalog,
         DocumentExtractors extractors,
         Chunker chunker,
         IEmbeddingGenerator<string, Embedding<float>> embedder,

@@ -11,7 +11,7 @@ namespace QwenRag.Api.Problems;
 
 /// <summary>
 /// Turns the failures callers can cause into RFC 7807 problem documents with the right status; a full disk is a 507,
-/// a vector store outage a 503 (a refusal by it a 502), and anything else is a 500 that still answers with a problem (and is logged, being a bug).
+/// a vector store or catalog database outage a 503 (a refusal by the vector store a 502), and anything else is a 500 that still answers with a problem (and is logged, being a bug).
 /// </summary>
 public sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
 {
@@ -60,6 +60,8 @@ public sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHand
             ModelBusyException => Problem(StatusCodes.Status429TooManyRequests, "Model busy", exception.Message, TooManyRequestsType),
             VectorStoreUnavailableException => Problem(
                 StatusCodes.Status503ServiceUnavailable, "Vector store unavailable", exception.Message),
+            CatalogUnavailableException => Problem(
+                StatusCodes.Status503ServiceUnavailable, "Catalog unavailable", exception.Message),
             VectorStoreException => Problem(StatusCodes.Status502BadGateway, "Vector store refused the request", exception.Message),
             _ => null,
         };
@@ -75,6 +77,10 @@ public sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHand
         {
             LogDiskFull(logger, exception, httpContext.Request.Method, httpContext.Request.Path.ToString());
         }
+        else if (exception is CatalogUnavailableException)
+        {
+            LogCatalog(logger, exception.Message, httpContext.Request.Method, httpContext.Request.Path.ToString());
+        }
         else if (problem.Status is StatusCodes.Status502BadGateway or StatusCodes.Status503ServiceUnavailable)
         {
             LogVectorStore(logger, exception, httpContext.Request.Method, httpContext.Request.Path.ToString());
@@ -87,7 +93,7 @@ public sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHand
         }
 
         httpContext.Response.StatusCode = problem.Status!.Value;
-        if (exception is ModelBusyException or VectorStoreUnavailableException)
+        if (exception is ModelBusyException or VectorStoreUnavailableException or CatalogUnavailableException)
         {
             httpContext.Response.Headers.RetryAfter = ModelBusyRetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
@@ -109,6 +115,10 @@ public sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHand
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The vector store failed while serving {Method} {Path}")]
     private static partial void LogVectorStore(ILogger logger, Exception exception, string method, string path);
+
+    // Without the exception: an outage is one line, not a stack trace per request.
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Reason} (while serving {Method} {Path})")]
+    private static partial void LogCatalog(ILogger logger, string reason, string method, string path);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Disk full while serving {Method} {Path}")]
     private static partial void LogDiskFull(ILogger logger, Exception exception, string method, string path);

@@ -9,6 +9,7 @@ internal sealed class DocumentsCommand : Command
         : base("documents", "List or delete the documents of a set")
     {
         Options.Add(CliOptions.Qdrant);
+        Options.Add(CliOptions.Postgres);
         Subcommands.Add(new DocumentsListCommand());
         Subcommands.Add(new DocumentsDeleteCommand());
     }

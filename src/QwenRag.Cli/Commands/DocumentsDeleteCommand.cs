@@ -23,7 +23,7 @@ internal sealed class DocumentsDeleteCommand : Command
         await using var context = CliContext.Create(parse);
         var name = parse.GetValue(_set)!;
         var id = parse.GetValue(_id)!;
-        context.Get<DocumentCatalog>().RequireSet(name);
+        context.Get<IDocumentCatalog>().RequireSet(name);
 
         if (!await context.Get<DocumentIngestor>().DeleteDocumentAsync(name, id, cancellationToken))
         {

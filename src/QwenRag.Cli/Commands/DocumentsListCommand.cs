@@ -20,7 +20,7 @@ internal sealed class DocumentsListCommand : Command
     private async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
     {
         await using var context = CliContext.Create(parse);
-        var catalog = context.Get<DocumentCatalog>();
+        var catalog = context.Get<IDocumentCatalog>();
         var name = parse.GetValue(_set)!;
         catalog.RequireSet(name);
 

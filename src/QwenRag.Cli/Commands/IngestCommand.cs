@@ -23,6 +23,7 @@ internal sealed class IngestCommand : Command
     {
         Arguments.Add(_paths);
         Options.Add(CliOptions.Qdrant);
+        Options.Add(CliOptions.Postgres);
         Options.Add(_set);
         Options.Add(_tags);
         Options.Add(_json);

@@ -23,6 +23,7 @@ internal sealed class ReindexCommand : Command
         : base("reindex", "Rebuild a set's chunks and indexes from the kept originals, or (--embedding) the whole Qdrant index for a model")
     {
         Options.Add(CliOptions.Qdrant);
+        Options.Add(CliOptions.Postgres);
         Options.Add(_set);
         Options.Add(_embedding);
         Validators.Add(result =>
@@ -61,7 +62,7 @@ internal sealed class ReindexCommand : Command
         }
 
         var name = parse.GetValue(_set)!;
-        context.Get<DocumentCatalog>().RequireSet(name);
+        context.Get<IDocumentCatalog>().RequireSet(name);
         outcomes = await context.Get<DocumentIngestor>().ReindexSetAsync(name, null, cancellationToken);
         Print(outcomes);
         return outcomes.All(o => o.Succeeded) ? 0 : CommandErrors.Failure;

@@ -19,6 +19,7 @@ internal sealed class SearchCommand : Command
     {
         Arguments.Add(_query);
         Options.Add(CliOptions.Qdrant);
+        Options.Add(CliOptions.Postgres);
         Options.Add(_set);
         Options.Add(_top);
         Options.Add(_documents);

@@ -9,6 +9,7 @@ internal sealed class SetsCommand : Command
         : base("sets", "List or delete document sets")
     {
         Options.Add(CliOptions.Qdrant);
+        Options.Add(CliOptions.Postgres);
         Subcommands.Add(new SetsListCommand());
         Subcommands.Add(new SetsDeleteCommand());
     }

@@ -21,7 +21,7 @@ internal sealed class SetsDeleteCommand : Command
     {
         var set = SetName.Validate(parse.GetValue(_name));
         await using var context = CliContext.Create(parse);
-        context.Get<DocumentCatalog>().RequireSet(set);
+        context.Get<IDocumentCatalog>().RequireSet(set);
 
         var deleted = await context.Get<DocumentIngestor>().DeleteSetAsync(set, cancellationToken);
         Console.Error.WriteLine($"deleted set {set} ({deleted} documents)");

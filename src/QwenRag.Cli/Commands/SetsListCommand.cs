@@ -18,7 +18,7 @@ internal sealed class SetsListCommand : Command
     private async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
     {
         await using var context = CliContext.Create(parse);
-        var sets = context.Get<DocumentCatalog>().ListSets();
+        var sets = context.Get<IDocumentCatalog>().ListSets();
         if (parse.GetValue(_json))
         {
             JsonOutput.Write(new { sets });

@@ -24,6 +24,7 @@ internal sealed class WorkerCommand : Command
         : base("worker", "Run the ingestion worker alone: process queued uploads until stopped (Ctrl+C)")
     {
         Options.Add(CliOptions.Qdrant);
+        Options.Add(CliOptions.Postgres);
         Options.Add(_concurrency);
         Options.Add(_leaseSeconds);
         SetAction(RunAsync);

@@ -20,7 +20,7 @@ namespace QwenRag.Hosting.Qdrant;
 /// </summary>
 public sealed class CollectionRebuild(
     IBlobStore blobs,
-    DocumentCatalog catalog,
+    IDocumentCatalog catalog,
     DocumentExtractors extractors,
     Chunker chunker,
     IEmbeddingGenerator<string, Embedding<float>> embedder,

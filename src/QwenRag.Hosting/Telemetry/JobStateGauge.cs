@@ -16,14 +16,14 @@ public sealed partial class JobStateGauge : IDisposable
 {
     public static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(5);
 
-    private readonly IngestionJobQueue _queue;
+    private readonly IJobQueue _queue;
     private readonly ILogger<JobStateGauge> _logger;
     private readonly Meter _meter;
     private readonly Lock _gate = new();
     private IReadOnlyDictionary<JobStatus, long>? _counts;
     private long _readAt;
 
-    public JobStateGauge(IngestionJobQueue queue, ILogger<JobStateGauge> logger)
+    public JobStateGauge(IJobQueue queue, ILogger<JobStateGauge> logger)
     {
         _queue = queue;
         _logger = logger;

@@ -38,7 +38,7 @@ public static class TelemetryServices
         var services = builder.Services;
         services.AddOptions<TelemetryOptions>().BindConfiguration(TelemetryOptions.SectionName).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TelemetryOptions>, TelemetryOptions.Validator>());
-        var hasQueue = services.Any(service => service.ServiceType == typeof(IngestionJobQueue));
+        var hasQueue = services.Any(service => service.ServiceType == typeof(IJobQueue));
 
         var telemetry = services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(
@@ -56,7 +56,7 @@ public static class TelemetryServices
                 if (hasQueue)
                 {
                     metrics.AddInstrumentation(provider => new JobStateGauge(
-                        provider.GetRequiredService<IngestionJobQueue>(), provider.GetRequiredService<ILogger<JobStateGauge>>()));
+                        provider.GetRequiredService<IJobQueue>(), provider.GetRequiredService<ILogger<JobStateGauge>>()));
                 }
 
                 if (options.PrometheusPort is { } port)

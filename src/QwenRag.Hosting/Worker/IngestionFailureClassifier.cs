@@ -8,7 +8,8 @@ namespace QwenRag.Hosting.Worker;
 
 /// <summary>
 /// Tells a rejected document from a passing failure from a bug, looking through wrapped exceptions. A remote
-/// vector store reports an outage as <see cref="VectorStoreUnavailableException"/> after its own retries; more
+/// vector store reports an outage as <see cref="VectorStoreUnavailableException"/> after its own retries, the catalog
+/// database as <see cref="CatalogUnavailableException"/>; more
 /// tests can be added with <see cref="IngestionFailureClassifier(IEnumerable{Func{Exception, bool}})"/>.
 /// </summary>
 public sealed class IngestionFailureClassifier
@@ -62,6 +63,9 @@ public sealed class IngestionFailureClassifier
 
         // A remote vector store (Qdrant) that stayed unreachable through its own retries.
         VectorStoreUnavailableException => true,
+
+        // The catalog and queue database (PostgreSQL) that could not be reached.
+        CatalogUnavailableException => true,
         _ => false,
     };
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using QwenRag.Core;
 using QwenRag.Core.Telemetry;
 using QwenRag.Ingestion.Jobs;
 using QwenRag.Ingestion.Pipeline;
@@ -8,8 +9,8 @@ using QwenRag.Ingestion.Pipeline;
 namespace QwenRag.Hosting.Worker;
 
 /// <summary>
-/// Takes jobs from the <see cref="IngestionJobQueue"/> and ingests their staged uploads, at most
-/// <see cref="IngestionWorkerOptions.MaxConcurrentJobs"/> at a time. Woken by <see cref="IngestionJobQueue.Enqueued"/>
+/// Takes jobs from the <see cref="IJobQueue"/> and ingests their staged uploads, at most
+/// <see cref="IngestionWorkerOptions.MaxConcurrentJobs"/> at a time. Woken by <see cref="IJobQueue.Enqueued"/>
 /// for jobs queued in this process and by polling for the others. A job is left running when the worker stops
 /// (shutdown, crash, kill): its lease lapses, or its dead owner is recognised, and it is queued again; the ingestor
 /// then redoes the document with the same chunk ids, so no chunk is ever written twice.
@@ -29,7 +30,7 @@ public sealed partial class IngestionWorker : BackgroundService
     private static readonly TimeSpan RepeatedErrorInterval = TimeSpan.FromMinutes(1);
     private static readonly TimeSpan FirstRecordRetry = TimeSpan.FromMilliseconds(200);
 
-    private readonly IngestionJobQueue _queue;
+    private readonly IJobQueue _queue;
     private readonly DocumentIngestor _ingestor;
     private readonly IngestionWorkerOptions _options;
     private readonly ILogger<IngestionWorker> _logger;
@@ -39,7 +40,7 @@ public sealed partial class IngestionWorker : BackgroundService
     private readonly SemaphoreSlim _slots;
 
     public IngestionWorker(
-        IngestionJobQueue queue,
+        IJobQueue queue,
         DocumentIngestor ingestor,
         IngestionWorkerOptions options,
         ILogger<IngestionWorker> logger,
@@ -401,6 +402,9 @@ public sealed partial class IngestionWorker : BackgroundService
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId}: {Set}/{Name} failed for a passing reason (attempt {Failures} of {MaxAttempts}); queued again for {NextAttemptAt:O}: {Error}")]
     private partial void LogRetrying(string jobId, string set, string name, int failures, int maxAttempts, DateTimeOffset nextAttemptAt, string error);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Reason}; trying again ({Suppressed} identical errors not logged since the last)")]
+    private partial void LogQueueUnavailable(string reason, int suppressed);
+
     private void LogQueueError(Exception exception)
     {
         if (!_repeatedErrors.ShouldLog(exception, out var suppressed))
@@ -408,7 +412,12 @@ public sealed partial class IngestionWorker : BackgroundService
             return;
         }
 
-        if (suppressed > 0)
+        if (exception is CatalogUnavailableException)
+        {
+            // An outage, not a bug: its message says where the database is and why it failed; no stack trace.
+            LogQueueUnavailable(exception.Message, suppressed);
+        }
+        else if (suppressed > 0)
         {
             LogQueueErrorRepeated(exception, suppressed);
         }

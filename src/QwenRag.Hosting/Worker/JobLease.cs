@@ -19,7 +19,7 @@ internal sealed partial class JobLease : IProgress<IngestionProgress>, IAsyncDis
     // Progress reaches 1 only when the job is marked succeeded.
     private const double MaximumRunningProgress = 0.99;
 
-    private readonly IngestionJobQueue _queue;
+    private readonly IJobQueue _queue;
     private readonly string _jobId;
     private readonly string _worker;
     private readonly TimeSpan _duration;
@@ -34,7 +34,7 @@ internal sealed partial class JobLease : IProgress<IngestionProgress>, IAsyncDis
     private long _writtenAt;
 
     public JobLease(
-        IngestionJobQueue queue,
+        IJobQueue queue,
         string jobId,
         string worker,
         TimeSpan duration,

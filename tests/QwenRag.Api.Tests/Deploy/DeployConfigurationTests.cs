@@ -6,18 +6,11 @@ namespace QwenRag.Api.Tests.Deploy;
 /// </summary>
 public sealed class DeployConfigurationTests
 {
-    // remove after merging pg-store/blobs
-    private static readonly string[] PendingKeys =
-    [
-        "QwenRag:Postgres:ConnectionString",
-        "QwenRag:Blobs:Store",
-    ];
-
     [Fact]
     public void DeploySettings_EveryKey_IsBoundByTheService()
     {
         var unbound = DeployFiles.Settings()
-            .Where(setting => !BoundConfigurationKeys.IsBound(setting.Key) && !IsPending(setting.Key))
+            .Where(setting => !BoundConfigurationKeys.IsBound(setting.Key))
             .Select(setting => $"{setting.File}: {setting.Key}")
             .Distinct()
             .ToList();
@@ -97,7 +90,7 @@ public sealed class DeployConfigurationTests
             """;
 
         var unbound = DeploySettings.FromText("synthetic.env", Text)
-            .Where(setting => !BoundConfigurationKeys.IsBound(setting.Key) && !IsPending(setting.Key))
+            .Where(setting => !BoundConfigurationKeys.IsBound(setting.Key))
             .Select(setting => setting.Key);
 
         Assert.Equal(["QwenRag:Telemetry:OtlpEndpiont", "QwenRag:Generation:Devce"], unbound);
@@ -122,15 +115,4 @@ public sealed class DeployConfigurationTests
         Assert.Contains(new DeploySetting("synthetic.yaml", "QwenRag:Qdrant:ReplicationFactor", "2"), settings);
         Assert.Contains(new DeploySetting("synthetic.yaml", "QwenRag:Qdrant:Alias", "docs"), settings);
     }
-
-    /// <summary>Once a pending key is bound, its entry is stale: this fails until it is removed from the list.</summary>
-    [Fact]
-    public void PendingKeys_NoneIsBoundYet()
-    {
-        var bound = PendingKeys.Where(BoundConfigurationKeys.IsBound).ToList();
-
-        Assert.True(bound.Count == 0, $"Now bound, remove from {nameof(PendingKeys)}: {string.Join(", ", bound)}");
-    }
-
-    private static bool IsPending(string key) => PendingKeys.Contains(key, StringComparer.OrdinalIgnoreCase);
 }

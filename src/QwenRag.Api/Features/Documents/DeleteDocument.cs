@@ -17,7 +17,7 @@ public sealed class DeleteDocumentValidator : AbstractValidator<DeleteDocument>
     }
 }
 
-public sealed class DeleteDocumentHandler(DocumentCatalog catalog, DocumentIngestor ingestor) : IRequestHandler<DeleteDocument, Unit>
+public sealed class DeleteDocumentHandler(IDocumentCatalog catalog, DocumentIngestor ingestor) : IRequestHandler<DeleteDocument, Unit>
 {
     public async ValueTask<Unit> Handle(DeleteDocument request, CancellationToken cancellationToken)
     {

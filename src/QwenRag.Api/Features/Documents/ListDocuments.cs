@@ -11,7 +11,7 @@ public sealed class ListDocumentsValidator : AbstractValidator<ListDocuments>
     public ListDocumentsValidator() => RuleFor(request => request.Set).ValidSetName();
 }
 
-public sealed class ListDocumentsHandler(DocumentCatalog catalog) : IRequestHandler<ListDocuments, DocumentsResponse>
+public sealed class ListDocumentsHandler(IDocumentCatalog catalog) : IRequestHandler<ListDocuments, DocumentsResponse>
 {
     public ValueTask<DocumentsResponse> Handle(ListDocuments request, CancellationToken cancellationToken)
     {

@@ -22,7 +22,7 @@ public sealed class ReindexDocumentValidator : AbstractValidator<ReindexDocument
     }
 }
 
-public sealed class ReindexDocumentHandler(DocumentCatalog catalog, DocumentIngestor ingestor)
+public sealed class ReindexDocumentHandler(IDocumentCatalog catalog, DocumentIngestor ingestor)
     : IRequestHandler<ReindexDocument, DocumentResponse>
 {
     public async ValueTask<DocumentResponse> Handle(ReindexDocument request, CancellationToken cancellationToken)

@@ -12,7 +12,7 @@ public sealed class GetJobValidator : AbstractValidator<GetJob>
     public GetJobValidator() => RuleFor(request => request.Id).NotEmpty().MaximumLength(64);
 }
 
-public sealed class GetJobHandler(IngestionJobQueue queue) : IRequestHandler<GetJob, JobResponse>
+public sealed class GetJobHandler(IJobQueue queue) : IRequestHandler<GetJob, JobResponse>
 {
     public ValueTask<JobResponse> Handle(GetJob request, CancellationToken cancellationToken) =>
         ValueTask.FromResult(JobResponse.From(

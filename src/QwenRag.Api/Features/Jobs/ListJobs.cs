@@ -22,7 +22,7 @@ public sealed class ListJobsValidator : AbstractValidator<ListJobs>
     }
 }
 
-public sealed class ListJobsHandler(IngestionJobQueue queue) : IRequestHandler<ListJobs, JobsResponse>
+public sealed class ListJobsHandler(IJobQueue queue) : IRequestHandler<ListJobs, JobsResponse>
 {
     public ValueTask<JobsResponse> Handle(ListJobs request, CancellationToken cancellationToken) =>
         ValueTask.FromResult(new JobsResponse(

@@ -12,7 +12,7 @@ public sealed class RetryJobValidator : AbstractValidator<RetryJob>
     public RetryJobValidator() => RuleFor(request => request.Id).NotEmpty().MaximumLength(64);
 }
 
-public sealed class RetryJobHandler(IngestionJobQueue queue) : IRequestHandler<RetryJob, JobResponse>
+public sealed class RetryJobHandler(IJobQueue queue) : IRequestHandler<RetryJob, JobResponse>
 {
     public ValueTask<JobResponse> Handle(RetryJob request, CancellationToken cancellationToken)
     {

@@ -13,7 +13,7 @@ public sealed class DeleteSetValidator : AbstractValidator<DeleteSet>
     public DeleteSetValidator() => RuleFor(request => request.Set).ValidSetName();
 }
 
-public sealed class DeleteSetHandler(DocumentCatalog catalog, DocumentIngestor ingestor) : IRequestHandler<DeleteSet, Unit>
+public sealed class DeleteSetHandler(IDocumentCatalog catalog, DocumentIngestor ingestor) : IRequestHandler<DeleteSet, Unit>
 {
     public async ValueTask<Unit> Handle(DeleteSet request, CancellationToken cancellationToken)
     {

@@ -8,7 +8,7 @@ public sealed record ListSets(IReadOnlyCollection<string>? Visible) : IRequest<S
 
 public sealed record SetsResponse(IReadOnlyList<SetSummary> Sets);
 
-public sealed class ListSetsHandler(DocumentCatalog catalog) : IRequestHandler<ListSets, SetsResponse>
+public sealed class ListSetsHandler(IDocumentCatalog catalog) : IRequestHandler<ListSets, SetsResponse>
 {
     public ValueTask<SetsResponse> Handle(ListSets request, CancellationToken cancellationToken) =>
         ValueTask.FromResult(new SetsResponse(catalog.ListSets()

@@ -11,7 +11,7 @@ namespace QwenRag.Api.Features.Upload;
 /// Queues one ingestion job per file. Every file is checked first (type by name, then its first bytes against that
 /// type, and that it is not empty), so one bad file (415, 400) queues nothing; the jobs are then queued all or nothing.
 /// </summary>
-public sealed class UploadDocumentsHandler(IngestionJobQueue queue, DocumentExtractors extractors, IOptions<ApiOptions> options)
+public sealed class UploadDocumentsHandler(IJobQueue queue, DocumentExtractors extractors, IOptions<ApiOptions> options)
     : IRequestHandler<UploadDocuments, UploadResponse>
 {
     public async ValueTask<UploadResponse> Handle(UploadDocuments request, CancellationToken cancellationToken)

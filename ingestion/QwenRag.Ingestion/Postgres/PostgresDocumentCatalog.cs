@@ -1,0 +1,186 @@
+using Npgsql;
+using NpgsqlTypes;
+using QwenRag.Core;
+using QwenRag.Core.Postgres;
+using QwenRag.Ingestion.Catalog;
+
+namespace QwenRag.Ingestion.Postgres;
+
+/// <summary>
+/// The catalog in PostgreSQL, shared by every query replica and worker; the same records and semantics as
+/// <see cref="DocumentCatalog"/>. The schema is created or migrated on first use (<see cref="Migrations"/>).
+/// </summary>
+public sealed class PostgresDocumentCatalog : IDocumentCatalog
+{
+    public const string SchemaComponent = "catalog";
+
+    private const string Columns = "set_name, id, name, original_path, bytes, pages, chunks, status, tags, ingested_at";
+
+    private readonly PostgresDatabase _database;
+
+    public PostgresDocumentCatalog(PostgresDatabase database)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        _database = database;
+    }
+
+    public static IReadOnlyList<PostgresMigration> Migrations { get; } =
+    [
+        new(1, "documents", """
+            CREATE TABLE documents (
+                set_name      text        NOT NULL,
+                id            text        NOT NULL,
+                name          text        NOT NULL,
+                original_path text        NOT NULL,
+                bytes         bigint      NOT NULL,
+                pages         integer     NOT NULL,
+                chunks        integer     NOT NULL,
+                status        text        NOT NULL CHECK (status IN ('Indexing', 'Ready')),
+                tags          text[]      NOT NULL,
+                ingested_at   timestamptz NOT NULL,
+                PRIMARY KEY (set_name, id)
+            );
+            CREATE INDEX documents_by_name ON documents (set_name, name);
+            CREATE INDEX documents_by_status ON documents (status);
+            CREATE INDEX documents_by_original ON documents (original_path);
+            """),
+    ];
+
+    public DocumentEntry? Find(string set, string id) =>
+        Query("WHERE set_name = @set AND id = @id", ("set", set), ("id", id)).FirstOrDefault();
+
+    public IReadOnlyList<DocumentEntry> FindByName(string set, string name) =>
+        Query("WHERE set_name = @set AND name = @name", ("set", set), ("name", name));
+
+    public IReadOnlyList<DocumentEntry> List(string set) =>
+        Query("WHERE set_name = @set ORDER BY name COLLATE \"C\", ingested_at", ("set", set));
+
+    public IReadOnlyList<DocumentEntry> ListInterrupted() =>
+        Query("WHERE status = @status", ("status", nameof(DocumentStatus.Indexing)));
+
+    public bool SetExists(string set) => Run(connection =>
+    {
+        using var command = new NpgsqlCommand("SELECT EXISTS (SELECT 1 FROM documents WHERE set_name = @set)", connection);
+        command.Parameters.AddWithValue("set", set);
+        return command.ExecuteScalar() is true;
+    });
+
+    public void RequireSet(string set)
+    {
+        if (!SetExists(set))
+        {
+            throw new UnknownSetException(set);
+        }
+    }
+
+    public IReadOnlyList<SetSummary> ListSets() => Run(connection =>
+    {
+        using var command = new NpgsqlCommand(
+            """
+            SELECT set_name, COUNT(*)::integer, SUM(chunks)::integer, SUM(pages)::integer FROM documents
+            WHERE status = 'Ready' GROUP BY set_name ORDER BY set_name COLLATE "C"
+            """,
+            connection);
+        using var reader = command.ExecuteReader();
+        var sets = new List<SetSummary>();
+        while (reader.Read())
+        {
+            sets.Add(new SetSummary(reader.GetString(0), reader.GetInt32(1), reader.GetInt32(2), reader.GetInt32(3)));
+        }
+
+        return sets;
+    });
+
+    public void BeginIndexing(DocumentEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        Execute(
+            """
+            INSERT INTO documents (set_name, id, name, original_path, bytes, pages, chunks, status, tags, ingested_at)
+            VALUES (@set, @id, @name, @path, @bytes, @pages, 0, 'Indexing', @tags, @at)
+            ON CONFLICT (set_name, id) DO UPDATE SET
+                name = excluded.name, original_path = excluded.original_path, bytes = excluded.bytes,
+                pages = excluded.pages, chunks = 0, status = 'Indexing', tags = excluded.tags, ingested_at = excluded.ingested_at
+            """,
+            ("set", entry.Set),
+            ("id", entry.Id),
+            ("name", entry.Name),
+            ("path", entry.OriginalPath),
+            ("bytes", entry.Bytes),
+            ("pages", entry.Pages),
+            ("tags", entry.Tags.ToArray()),
+            ("at", PostgresTime.Write(entry.IngestedAt)));
+    }
+
+    public void CompleteIndexing(string set, string id, int pages, int chunks) => Execute(
+        """
+        UPDATE documents SET status = 'Ready', pages = @pages, chunks = @chunks, ingested_at = @at
+        WHERE set_name = @set AND id = @id
+        """,
+        ("pages", pages),
+        ("chunks", chunks),
+        ("at", PostgresTime.Write(DateTimeOffset.UtcNow)),
+        ("set", set),
+        ("id", id));
+
+    public void Remove(string set, string id) =>
+        Execute("DELETE FROM documents WHERE set_name = @set AND id = @id", ("set", set), ("id", id));
+
+    public bool IsOriginalReferenced(string originalPath) => Run(connection =>
+    {
+        using var command = new NpgsqlCommand("SELECT EXISTS (SELECT 1 FROM documents WHERE original_path = @path)", connection);
+        command.Parameters.AddWithValue("path", originalPath);
+        return command.ExecuteScalar() is true;
+    });
+
+    private T Run<T>(Func<NpgsqlConnection, T> work)
+    {
+        _database.EnsureMigrated(SchemaComponent, Migrations);
+        return _database.Run(work);
+    }
+
+    private void Execute(string sql, params (string Name, object Value)[] parameters) => Run(connection =>
+    {
+        using var command = new NpgsqlCommand(sql, connection);
+        foreach (var (name, value) in parameters)
+        {
+            var parameter = new NpgsqlParameter(name, value);
+            if (value is string[])
+            {
+                parameter.NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text;
+            }
+
+            command.Parameters.Add(parameter);
+        }
+
+        return command.ExecuteNonQuery();
+    });
+
+    private List<DocumentEntry> Query(string where, params (string Name, object Value)[] parameters) => Run(connection =>
+    {
+        using var command = new NpgsqlCommand($"SELECT {Columns} FROM documents {where}", connection);
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        using var reader = command.ExecuteReader();
+        var entries = new List<DocumentEntry>();
+        while (reader.Read())
+        {
+            entries.Add(new DocumentEntry(
+                reader.GetString(0),
+                reader.GetString(1),
+                reader.GetString(2),
+                reader.GetString(3),
+                reader.GetInt64(4),
+                reader.GetInt32(5),
+                reader.GetInt32(6),
+                Enum.Parse<DocumentStatus>(reader.GetString(7)),
+                reader.GetFieldValue<string[]>(8),
+                PostgresTime.Read(reader, 9)));
+        }
+
+        return entries;
+    });
+}
