@@ -9,6 +9,7 @@ using QwenRag.Api.AdminConsole;
 using QwenRag.Api.Auth;
 using QwenRag.Api.Endpoints;
 using QwenRag.Api.Problems;
+using QwenRag.Hosting.Backends;
 using Scalar.AspNetCore;
 
 namespace QwenRag.Api;
@@ -74,6 +75,7 @@ public static class QwenRagApi
             {
                 status = report.Status.ToString(),
                 checks = report.Entries.ToDictionary(entry => entry.Key, entry => entry.Value.Description),
+                backends = context.RequestServices.GetRequiredService<BackendSummary>().Describe(),
             }),
         });
 

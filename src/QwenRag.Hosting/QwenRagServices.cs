@@ -1,10 +1,12 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using QwenRag.Core;
 using QwenRag.Generation;
 using QwenRag.Generation.Answering;
 using QwenRag.Generation.Chat;
+using QwenRag.Hosting.Backends;
 using QwenRag.Hosting.Qdrant;
 using QwenRag.Ingestion;
 using QwenRag.Ingestion.Pipeline;
@@ -51,6 +53,8 @@ public static class QwenRagServices
         services.TryAddSingleton<IConfiguration>(new ConfigurationBuilder().Build());
         services.AddSingleton(data);
         services.AddBlobStore();
+        services.TryAddSingleton<BackendSummary>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, BackendsStartup>());
         services.AddIngestion(ingestion);
         services.AddRetrieval(compute.EmbeddingThreads, compute.QueryEmbeddingThreads);
         if (chat is not null)

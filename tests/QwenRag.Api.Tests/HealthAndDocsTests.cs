@@ -35,6 +35,14 @@ public sealed partial class HealthAndDocsTests(ApiFixture fixture)
 
         var body = await response.ReadJsonAsync(HttpStatusCode.OK);
         Assert.False(string.IsNullOrWhiteSpace(body.String("status")));
+
+        // The embedded defaults, named with where they are.
+        var backends = body.GetProperty("backends");
+        Assert.StartsWith("sqlite /", backends.String("catalog"), StringComparison.Ordinal);
+        Assert.Equal(backends.String("catalog"), backends.String("jobs"));
+        Assert.StartsWith("local directory /", backends.String("blobs"), StringComparison.Ordinal);
+        Assert.StartsWith("embedded /", backends.String("vectors"), StringComparison.Ordinal);
+        Assert.StartsWith("sqlite fts5 /", backends.String("keywords"), StringComparison.Ordinal);
     }
 
     [Theory]

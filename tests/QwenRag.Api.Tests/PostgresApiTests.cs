@@ -21,8 +21,9 @@ public sealed class PostgresApiTests(PostgresCluster cluster) : IClassFixture<Po
     public async Task TwoReplicas_UploadThroughOne_JobFollowedAndDocumentListedThroughTheOther()
     {
         var connectionString = cluster.CreateDatabase();
-        await using var first = await ApiHost.StartAsync(_directory, "--QwenRag:Postgres:ConnectionString", connectionString);
-        await using var second = await ApiHost.StartAsync(_directory, "--QwenRag:Postgres:ConnectionString", connectionString);
+        string[] shared = ["--QwenRag:Postgres:ConnectionString", connectionString, "--QwenRag:Blobs:Store", "postgres"];
+        await using var first = await ApiHost.StartAsync(_directory, shared);
+        await using var second = await ApiHost.StartAsync(_directory, shared);
         using var one = first.CreateClient();
         using var other = second.CreateClient();
 
@@ -30,6 +31,11 @@ public sealed class PostgresApiTests(PostgresCluster cluster) : IClassFixture<Po
         {
             var report = await ready.ReadJsonAsync(HttpStatusCode.OK);
             Assert.Contains("PostgreSQL at 127.0.0.1", report.GetProperty("checks").GetProperty("postgres").GetString(), StringComparison.Ordinal);
+            var backends = report.GetProperty("backends");
+            foreach (var backend in new[] { "catalog", "jobs", "blobs" })
+            {
+                Assert.Matches("^(?i:postgresql)( at)? 127\\.0\\.0\\.1:[0-9]+/", backends.String(backend));
+            }
         }
 
         var job = Assert.Single(await one.UploadAcceptedAsync("docs", [UploadFile.Text("tides.md", "# Tides\n\nThe harbour floods at spring tide.")]));
@@ -37,6 +43,8 @@ public sealed class PostgresApiTests(PostgresCluster cluster) : IClassFixture<Po
 
         var document = Assert.Single(await other.DocumentsAsync("docs"));
         Assert.Equal("tides.md", document.String("name"));
+        Assert.Empty(Directory.GetFiles(Path.Combine(_directory, "uploads")));
+        Assert.Empty(Directory.GetFiles(Path.Combine(_directory, "originals"), "*", SearchOption.AllDirectories));
         using var sets = await one.GetAsync("/v1/sets");
         Assert.Contains("docs", (await sets.ReadJsonAsync(HttpStatusCode.OK)).GetRawText(), StringComparison.Ordinal);
     }
@@ -54,6 +62,7 @@ public sealed class PostgresApiTests(PostgresCluster cluster) : IClassFixture<Po
         Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
         var postgres = JsonDocument.Parse(report).RootElement.GetProperty("checks").GetProperty("postgres").GetString();
         Assert.Contains($"PostgreSQL at 127.0.0.1:{port}", postgres, StringComparison.Ordinal);
+        Assert.StartsWith($"PostgreSQL at 127.0.0.1:{port}/", JsonDocument.Parse(report).RootElement.GetProperty("backends").GetProperty("catalog").GetString(), StringComparison.Ordinal);
         Assert.DoesNotContain("secret", report, StringComparison.Ordinal);
 
         using var sets = await client.GetAsync("/v1/sets");

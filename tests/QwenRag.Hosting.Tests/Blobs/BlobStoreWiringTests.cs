@@ -67,7 +67,7 @@ public sealed class BlobStoreWiringTests(BlobTestPostgres postgres) : IDisposabl
         var done = await WaitForAsync(worker.Queue, job.Id, j => j.Status is JobStatus.Succeeded or JobStatus.Failed);
 
         Assert.Equal((JobStatus.Succeeded, null), (done.Status, done.Error));
-        var entry = worker.Get<DocumentCatalog>().Find(Set, done.DocumentId!)!;
+        var entry = worker.Get<IDocumentCatalog>().Find(Set, done.DocumentId!)!;
         Assert.Equal(OriginalKeys.For(entry.Id, ".pdf"), entry.OriginalPath);
         await using (var original = await store.OpenReadAsync(entry.OriginalPath))
         {

@@ -73,7 +73,7 @@ public sealed class TelemetryServicesTests : IDisposable
         using var host = Build(
             services =>
             {
-                services.AddSingleton(queue);
+                services.AddSingleton<IJobQueue>(queue);
                 services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddInMemoryExporter(exported));
             });
         await host.StartAsync();
