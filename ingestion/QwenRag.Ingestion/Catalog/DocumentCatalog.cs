@@ -14,7 +14,7 @@ public sealed class DocumentCatalog : IDocumentCatalog
 {
     public const string SchemaComponent = "catalog";
 
-    private static readonly SqliteMigration[] Migrations =
+    public static IReadOnlyList<SqliteMigration> Migrations { get; } =
     [
         SqliteMigration.Sql(1, "documents", """
             CREATE TABLE IF NOT EXISTS documents (
