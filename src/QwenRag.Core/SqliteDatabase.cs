@@ -91,15 +91,7 @@ public sealed class SqliteDatabase
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(component);
         ArgumentNullException.ThrowIfNull(migrations);
-        for (var i = 0; i < migrations.Count; i++)
-        {
-            if (migrations[i].Version != i + 1)
-            {
-                throw new ArgumentException(
-                    $"Migrations of '{component}' must be numbered 1, 2, 3, ...; step {i + 1} says {migrations[i].Version}.",
-                    nameof(migrations));
-            }
-        }
+        MigrationNumbering.Check(component, [.. migrations.Select(migration => migration.Version)], nameof(migrations));
 
         using var connection = Open();
 

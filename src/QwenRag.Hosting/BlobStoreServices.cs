@@ -24,7 +24,7 @@ public static class BlobStoreServices
         {
             var options = provider.GetRequiredService<IOptions<BlobStoreOptions>>().Value;
             return options.IsPostgres
-                ? new PostgresBlobStore(provider.GetRequiredService<PostgresDatabase>().DataSource)
+                ? new PostgresBlobStore(provider.GetRequiredService<PostgresDatabase>())
                 : LocalBlobStore.For(provider.GetRequiredService<DataDirectory>());
         });
         return services;

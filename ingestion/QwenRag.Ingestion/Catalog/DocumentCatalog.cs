@@ -14,7 +14,7 @@ public sealed class DocumentCatalog : IDocumentCatalog
 {
     public const string SchemaComponent = "catalog";
 
-    private static readonly SqliteMigration[] Migrations =
+    public static IReadOnlyList<SqliteMigration> Migrations { get; } =
     [
         SqliteMigration.Sql(1, "documents", """
             CREATE TABLE IF NOT EXISTS documents (
@@ -262,17 +262,8 @@ public sealed class DocumentCatalog : IDocumentCatalog
         var entries = new List<DocumentEntry>();
         while (reader.Read())
         {
-            entries.Add(new DocumentEntry(
-                reader.GetString(0),
-                reader.GetString(1),
-                reader.GetString(2),
-                reader.GetString(3),
-                reader.GetInt64(4),
-                reader.GetInt32(5),
-                reader.GetInt32(6),
-                Enum.Parse<DocumentStatus>(reader.GetString(7)),
-                JsonSerializer.Deserialize<string[]>(reader.GetString(8)) ?? [],
-                SqliteDatabase.ReadTimestamp(reader.GetInt64(9))));
+            var tags = JsonSerializer.Deserialize<string[]>(reader.GetString(8)) ?? [];
+            entries.Add(DocumentEntry.Read(reader, tags, SqliteDatabase.ReadTimestamp(reader.GetInt64(9))));
         }
 
         return entries;

@@ -1,3 +1,5 @@
+using System.Data.Common;
+
 namespace QwenRag.Ingestion.Catalog;
 
 /// <summary>
@@ -14,4 +16,21 @@ public sealed record DocumentEntry(
     int Chunks,
     DocumentStatus Status,
     IReadOnlyList<string> Tags,
-    DateTimeOffset IngestedAt);
+    DateTimeOffset IngestedAt)
+{
+    /// <summary>
+    /// The entry in a row of <c>documents</c> selected as set_name, id, name, original_path, bytes, pages, chunks,
+    /// status, tags, ingested_at; each store decodes the last two, which it keeps in types of its own.
+    /// </summary>
+    internal static DocumentEntry Read(DbDataReader reader, IReadOnlyList<string> tags, DateTimeOffset ingestedAt) => new(
+        reader.GetString(0),
+        reader.GetString(1),
+        reader.GetString(2),
+        reader.GetString(3),
+        reader.GetInt64(4),
+        reader.GetInt32(5),
+        reader.GetInt32(6),
+        Enum.Parse<DocumentStatus>(reader.GetString(7)),
+        tags,
+        ingestedAt);
+}

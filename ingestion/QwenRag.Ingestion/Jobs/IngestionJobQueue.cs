@@ -4,7 +4,6 @@ using Microsoft.Data.Sqlite;
 using QwenRag.Core;
 using QwenRag.Core.Telemetry;
 using QwenRag.Ingestion.Extraction;
-using QwenRag.Ingestion.Pipeline;
 
 namespace QwenRag.Ingestion.Jobs;
 
@@ -23,7 +22,7 @@ public sealed class IngestionJobQueue : IJobQueue
     private const string Columns =
         "id, set_name, document_name, content_type, tags, status, progress, error, document_id, attempts, created_at, updated_at, transient_failures, not_before, trace_parent";
 
-    private static readonly SqliteMigration[] Migrations =
+    public static IReadOnlyList<SqliteMigration> Migrations { get; } =
     [
         SqliteMigration.Sql(1, "ingestion_jobs", """
             CREATE TABLE IF NOT EXISTS ingestion_jobs (
@@ -108,66 +107,39 @@ public sealed class IngestionJobQueue : IJobQueue
         long maxBytes,
         CancellationToken cancellationToken = default)
     {
-        SetName.Validate(set);
-        ArgumentNullException.ThrowIfNull(files);
-        ArgumentOutOfRangeException.ThrowIfZero(files.Count, nameof(files));
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBytes);
-        var now = SqliteDatabase.Now();
-        var traceParent = QwenRagTelemetry.CurrentTraceParent();
-        var jobs = new List<IngestionJob>(files.Count);
-        try
-        {
-            foreach (var file in files)
+        var jobs = await Uploads.StageJobsAsync(
+            set,
+            files,
+            tags,
+            maxBytes,
+            SqliteDatabase.Now(),
+            queued =>
             {
-                ArgumentNullException.ThrowIfNull(file.Content, nameof(files));
-                var name = DocumentNames.Clean(file.DocumentName);
-                var contentType = string.IsNullOrWhiteSpace(file.ContentType) ? null : file.ContentType.Trim();
-                var job = new IngestionJob(
-                    Guid.NewGuid().ToString("N"), set, name, contentType, [.. tags ?? []], JobStatus.Queued, 0, null, null, 0, now, now)
+                using var connection = Open();
+                using var transaction = connection.BeginTransaction();
+                foreach (var job in queued)
                 {
-                    TraceParent = traceParent,
-                };
-                jobs.Add(job);
-                await Uploads.StageAsync(job.Id, name, file.Content, maxBytes, cancellationToken);
-            }
+                    using var command = connection.CreateCommand();
+                    command.Transaction = transaction;
+                    command.CommandText = """
+                        INSERT INTO ingestion_jobs
+                            (id, set_name, document_name, content_type, tags, status, progress, attempts, created_at, updated_at, trace_parent)
+                        VALUES ($id, $set, $name, $type, $tags, 'Queued', 0, 0, $now, $now, $traceParent)
+                        """;
+                    command.Parameters.AddWithValue("$id", job.Id);
+                    command.Parameters.AddWithValue("$set", set);
+                    command.Parameters.AddWithValue("$name", job.DocumentName);
+                    command.Parameters.AddWithValue("$type", (object?)job.ContentType ?? DBNull.Value);
+                    command.Parameters.AddWithValue("$tags", JsonSerializer.Serialize(job.Tags));
+                    command.Parameters.AddWithValue("$now", SqliteDatabase.Timestamp(job.CreatedAt));
+                    command.Parameters.AddWithValue("$traceParent", (object?)job.TraceParent ?? DBNull.Value);
+                    command.ExecuteNonQuery();
+                }
 
-            using var connection = Open();
-            using var transaction = connection.BeginTransaction();
-            foreach (var job in jobs)
-            {
-                using var command = connection.CreateCommand();
-                command.Transaction = transaction;
-                command.CommandText = """
-                    INSERT INTO ingestion_jobs
-                        (id, set_name, document_name, content_type, tags, status, progress, attempts, created_at, updated_at, trace_parent)
-                    VALUES ($id, $set, $name, $type, $tags, 'Queued', 0, 0, $now, $now, $traceParent)
-                    """;
-                command.Parameters.AddWithValue("$id", job.Id);
-                command.Parameters.AddWithValue("$set", set);
-                command.Parameters.AddWithValue("$name", job.DocumentName);
-                command.Parameters.AddWithValue("$type", (object?)job.ContentType ?? DBNull.Value);
-                command.Parameters.AddWithValue("$tags", JsonSerializer.Serialize(job.Tags));
-                command.Parameters.AddWithValue("$now", SqliteDatabase.Timestamp(now));
-                command.Parameters.AddWithValue("$traceParent", (object?)traceParent ?? DBNull.Value);
-                command.ExecuteNonQuery();
-            }
-
-            transaction.Commit();
-        }
-        catch (Exception ex)
-        {
-            foreach (var job in jobs)
-            {
-                await Uploads.DeleteAsync(job.Id, CancellationToken.None);
-            }
-
-            if (StorageFailures.AsStorageFull(ex) is { } full && !ReferenceEquals(full, ex))
-            {
-                throw full;
-            }
-
-            throw;
-        }
+                transaction.Commit();
+                return Task.CompletedTask;
+            },
+            cancellationToken);
 
         Enqueued?.Invoke();
         return jobs;

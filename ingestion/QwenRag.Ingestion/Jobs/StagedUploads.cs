@@ -1,7 +1,9 @@
 using System.Data.Common;
 using QwenRag.Core;
 using QwenRag.Core.Blobs;
+using QwenRag.Core.Telemetry;
 using QwenRag.Ingestion.Extraction;
+using QwenRag.Ingestion.Pipeline;
 
 namespace QwenRag.Ingestion.Jobs;
 
@@ -69,6 +71,66 @@ public sealed class StagedUploads
         {
             throw full;
         }
+    }
+
+    /// <summary>
+    /// The all-or-nothing enqueue of every job queue: makes a queued job of each of <paramref name="files"/> (at
+    /// <paramref name="now"/>, in the current trace), stages its content, then has <paramref name="record"/> write all
+    /// the jobs in one transaction. On any failure every staged file is deleted and the failure rethrown.
+    /// </summary>
+    /// <exception cref="DocumentRejectedException">An upload is larger than <paramref name="maxBytes"/>; nothing is kept.</exception>
+    /// <exception cref="StorageFullException">The store filled up; nothing is kept.</exception>
+    /// <exception cref="ArgumentException">The set name is invalid, or there is no file.</exception>
+    public async Task<IReadOnlyList<IngestionJob>> StageJobsAsync(
+        string set,
+        IReadOnlyList<UploadToQueue> files,
+        IReadOnlyList<string> tags,
+        long maxBytes,
+        DateTimeOffset now,
+        Func<IReadOnlyList<IngestionJob>, Task> record,
+        CancellationToken cancellationToken)
+    {
+        SetName.Validate(set);
+        ArgumentNullException.ThrowIfNull(files);
+        ArgumentNullException.ThrowIfNull(record);
+        ArgumentOutOfRangeException.ThrowIfZero(files.Count, nameof(files));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBytes);
+        var traceParent = QwenRagTelemetry.CurrentTraceParent();
+        var jobs = new List<IngestionJob>(files.Count);
+        try
+        {
+            foreach (var file in files)
+            {
+                ArgumentNullException.ThrowIfNull(file.Content, nameof(files));
+                var name = DocumentNames.Clean(file.DocumentName);
+                var contentType = string.IsNullOrWhiteSpace(file.ContentType) ? null : file.ContentType.Trim();
+                var job = new IngestionJob(
+                    Guid.NewGuid().ToString("N"), set, name, contentType, [.. tags ?? []], JobStatus.Queued, 0, null, null, 0, now, now)
+                {
+                    TraceParent = traceParent,
+                };
+                jobs.Add(job);
+                await StageAsync(job.Id, name, file.Content, maxBytes, cancellationToken);
+            }
+
+            await record(jobs);
+        }
+        catch (Exception ex)
+        {
+            foreach (var job in jobs)
+            {
+                await DeleteAsync(job.Id, CancellationToken.None);
+            }
+
+            if (StorageFailures.AsStorageFull(ex) is { } full && !ReferenceEquals(full, ex))
+            {
+                throw full;
+            }
+
+            throw;
+        }
+
+        return jobs;
     }
 
     /// <summary>Deletes the job's upload; false when it could not be deleted (it may already be gone).</summary>

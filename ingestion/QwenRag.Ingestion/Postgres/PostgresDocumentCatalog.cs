@@ -168,17 +168,7 @@ public sealed class PostgresDocumentCatalog : IDocumentCatalog
         var entries = new List<DocumentEntry>();
         while (reader.Read())
         {
-            entries.Add(new DocumentEntry(
-                reader.GetString(0),
-                reader.GetString(1),
-                reader.GetString(2),
-                reader.GetString(3),
-                reader.GetInt64(4),
-                reader.GetInt32(5),
-                reader.GetInt32(6),
-                Enum.Parse<DocumentStatus>(reader.GetString(7)),
-                reader.GetFieldValue<string[]>(8),
-                PostgresTime.Read(reader, 9)));
+            entries.Add(DocumentEntry.Read(reader, reader.GetFieldValue<string[]>(8), PostgresTime.Read(reader, 9)));
         }
 
         return entries;

@@ -1,10 +1,8 @@
 using Npgsql;
 using NpgsqlTypes;
-using QwenRag.Core;
 using QwenRag.Core.Postgres;
 using QwenRag.Core.Telemetry;
 using QwenRag.Ingestion.Jobs;
-using QwenRag.Ingestion.Pipeline;
 
 namespace QwenRag.Ingestion.Postgres;
 
@@ -116,74 +114,46 @@ public sealed class PostgresJobQueue : IJobQueue, IAsyncDisposable, IDisposable
         long maxBytes,
         CancellationToken cancellationToken = default)
     {
-        SetName.Validate(set);
-        ArgumentNullException.ThrowIfNull(files);
-        ArgumentOutOfRangeException.ThrowIfZero(files.Count, nameof(files));
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBytes);
-        var now = PostgresTime.Now();
-        var traceParent = QwenRagTelemetry.CurrentTraceParent();
-        var jobs = new List<IngestionJob>(files.Count);
-        try
-        {
-            foreach (var file in files)
+        var jobs = await Uploads.StageJobsAsync(
+            set,
+            files,
+            tags,
+            maxBytes,
+            PostgresTime.Now(),
+            queued =>
             {
-                ArgumentNullException.ThrowIfNull(file.Content, nameof(files));
-                var name = DocumentNames.Clean(file.DocumentName);
-                var contentType = string.IsNullOrWhiteSpace(file.ContentType) ? null : file.ContentType.Trim();
-                var job = new IngestionJob(
-                    Guid.NewGuid().ToString("N"), set, name, contentType, [.. tags ?? []], JobStatus.Queued, 0, null, null, 0, now, now)
-                {
-                    TraceParent = traceParent,
-                };
-                jobs.Add(job);
-                await Uploads.StageAsync(job.Id, name, file.Content, maxBytes, cancellationToken);
-            }
-
-            _database.EnsureMigrated(SchemaComponent, Migrations);
-            await _database.RunAsync(
-                async connection =>
-                {
-                    await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-                    foreach (var job in jobs)
+                _database.EnsureMigrated(SchemaComponent, Migrations);
+                return _database.RunAsync(
+                    async connection =>
                     {
-                        await using var command = new NpgsqlCommand(
-                            """
-                            INSERT INTO ingestion_jobs
-                                (id, set_name, document_name, content_type, tags, status, progress, attempts, created_at, updated_at, trace_parent)
-                            VALUES (@id, @set, @name, @type, @tags, 'Queued', 0, 0, @now, @now, @traceParent)
-                            """,
-                            connection,
-                            transaction);
-                        command.Parameters.AddWithValue("id", job.Id);
-                        command.Parameters.AddWithValue("set", set);
-                        command.Parameters.AddWithValue("name", job.DocumentName);
-                        command.Parameters.Add(new NpgsqlParameter("type", NpgsqlDbType.Text) { Value = (object?)job.ContentType ?? DBNull.Value });
-                        command.Parameters.Add(Tags(job.Tags));
-                        command.Parameters.AddWithValue("now", now);
-                        command.Parameters.Add(new NpgsqlParameter("traceParent", NpgsqlDbType.Text) { Value = (object?)traceParent ?? DBNull.Value });
-                        await command.ExecuteNonQueryAsync(cancellationToken);
-                    }
+                        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+                        foreach (var job in queued)
+                        {
+                            await using var command = new NpgsqlCommand(
+                                """
+                                INSERT INTO ingestion_jobs
+                                    (id, set_name, document_name, content_type, tags, status, progress, attempts, created_at, updated_at, trace_parent)
+                                VALUES (@id, @set, @name, @type, @tags, 'Queued', 0, 0, @now, @now, @traceParent)
+                                """,
+                                connection,
+                                transaction);
+                            command.Parameters.AddWithValue("id", job.Id);
+                            command.Parameters.AddWithValue("set", set);
+                            command.Parameters.AddWithValue("name", job.DocumentName);
+                            command.Parameters.Add(new NpgsqlParameter("type", NpgsqlDbType.Text) { Value = (object?)job.ContentType ?? DBNull.Value });
+                            command.Parameters.Add(Tags(job.Tags));
+                            command.Parameters.AddWithValue("now", job.CreatedAt);
+                            command.Parameters.Add(new NpgsqlParameter("traceParent", NpgsqlDbType.Text) { Value = (object?)job.TraceParent ?? DBNull.Value });
+                            await command.ExecuteNonQueryAsync(cancellationToken);
+                        }
 
-                    await NotifyAsync(connection, transaction, cancellationToken);
-                    await transaction.CommitAsync(cancellationToken);
-                    return jobs.Count;
-                },
-                cancellationToken);
-        }
-        catch (Exception ex)
-        {
-            foreach (var job in jobs)
-            {
-                Uploads.Delete(job.Id);
-            }
-
-            if (StorageFailures.AsStorageFull(ex) is { } full && !ReferenceEquals(full, ex))
-            {
-                throw full;
-            }
-
-            throw;
-        }
+                        await NotifyAsync(connection, transaction, cancellationToken);
+                        await transaction.CommitAsync(cancellationToken);
+                        return queued.Count;
+                    },
+                    cancellationToken);
+            },
+            cancellationToken);
 
         RaiseEnqueued();
         return jobs;

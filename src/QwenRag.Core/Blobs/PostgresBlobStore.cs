@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using Npgsql;
 using NpgsqlTypes;
+using QwenRag.Core.Postgres;
 
 namespace QwenRag.Core.Blobs;
 
@@ -9,64 +10,77 @@ namespace QwenRag.Core.Blobs;
 /// <see cref="ChunkSize"/> rows of <c>blob_chunks</c>. A write streams the content in chunk by chunk inside one
 /// transaction, so a blob appears (or is replaced) only at commit, and a failure rolls everything back; a read streams
 /// it out chunk by chunk (<see cref="PostgresBlobReadStream"/>). Neither ever holds more than one chunk in memory.
-/// The tables are created on first use (<see cref="PostgresBlobSchema"/>).
+/// The tables are component <see cref="SchemaComponent"/> of <see cref="PostgresDatabase"/>'s migrations, like the
+/// catalog's and the queue's, applied on first use so that a database that is down does not stop a process starting.
 /// </summary>
 public sealed class PostgresBlobStore : IBlobStore, IAsyncDisposable, IDisposable
 {
     /// <summary>The size of a chunk row: large enough that a round trip per chunk costs nothing, small enough to buffer.</summary>
     public const int ChunkSize = 1 << 20;
 
+    public const string SchemaComponent = "blobs";
+
     private const string DiskFull = "53100";
 
-    private readonly NpgsqlDataSource _dataSource;
-    private readonly bool _ownsDataSource;
-    private readonly SemaphoreSlim _schemaLock = new(1, 1);
-    private volatile bool _schemaReady;
+    private readonly PostgresDatabase _database;
+    private readonly bool _ownsDatabase;
 
-    /// <summary>A store over its own connection pool, closed when the store is disposed.</summary>
+    /// <summary>A store over its own <see cref="PostgresDatabase"/>, closed when the store is disposed.</summary>
     public PostgresBlobStore(string connectionString)
-        : this(NpgsqlDataSource.Create(connectionString), ownsDataSource: true)
+        : this(new PostgresDatabase(new PostgresOptions { ConnectionString = connectionString }), ownsDatabase: true)
     {
     }
 
-    /// <summary>A store over a pool the caller owns.</summary>
-    public PostgresBlobStore(NpgsqlDataSource dataSource)
-        : this(dataSource, ownsDataSource: false)
+    /// <summary>A store over the process's <see cref="PostgresDatabase"/>, which the caller owns.</summary>
+    public PostgresBlobStore(PostgresDatabase database)
+        : this(database, ownsDatabase: false)
     {
     }
 
-    private PostgresBlobStore(NpgsqlDataSource dataSource, bool ownsDataSource)
+    private PostgresBlobStore(PostgresDatabase database, bool ownsDatabase)
     {
-        ArgumentNullException.ThrowIfNull(dataSource);
-        _dataSource = dataSource;
-        _ownsDataSource = ownsDataSource;
-        var builder = new NpgsqlConnectionStringBuilder(dataSource.ConnectionString);
+        ArgumentNullException.ThrowIfNull(database);
+        _database = database;
+        _ownsDatabase = ownsDatabase;
+        var builder = new NpgsqlConnectionStringBuilder(database.DataSource.ConnectionString);
         Description = $"postgresql {builder.Host}:{builder.Port}/{builder.Database}";
     }
 
+    public static IReadOnlyList<PostgresMigration> Migrations { get; } =
+    [
+        // IF NOT EXISTS: a database whose blob tables were made before they were a component (table blob_schema) keeps them.
+        new(1, "blobs and blob_chunks", """
+            -- Keys compare byte by byte ("C"), so that a prefix is a range of the primary key whatever the locale.
+            CREATE TABLE IF NOT EXISTS blobs (
+                key        text COLLATE "C" PRIMARY KEY,
+                size       bigint NOT NULL,
+                created_at timestamptz NOT NULL
+            );
+            CREATE TABLE IF NOT EXISTS blob_chunks (
+                key  text COLLATE "C" NOT NULL REFERENCES blobs (key) ON DELETE CASCADE,
+                seq  integer NOT NULL,
+                data bytea NOT NULL,
+                PRIMARY KEY (key, seq)
+            );
+            -- Uploads are mostly compressed already (PDF, DOCX): storing them as they are spares the attempt.
+            ALTER TABLE blob_chunks ALTER COLUMN data SET STORAGE EXTERNAL;
+            """),
+    ];
+
     public string Description { get; }
 
-    /// <summary>Creates or upgrades the tables now (they are otherwise on first use); safe to call from every process.</summary>
-    public async Task InitializeAsync(CancellationToken cancellationToken = default)
-    {
-        if (_schemaReady)
-        {
-            return;
-        }
+    private NpgsqlDataSource DataSource => _database.DataSource;
 
-        await _schemaLock.WaitAsync(cancellationToken);
-        try
-        {
-            if (!_schemaReady)
-            {
-                await PostgresBlobSchema.EnsureAsync(_dataSource, cancellationToken);
-                _schemaReady = true;
-            }
-        }
-        finally
-        {
-            _schemaLock.Release();
-        }
+    /// <summary>
+    /// Creates or upgrades the tables now (they are otherwise on first use); safe to call from every process. Like the
+    /// catalog's and the queue's, the migration is synchronous and <see cref="PostgresDatabase"/> runs it once.
+    /// </summary>
+    /// <exception cref="CatalogUnavailableException">The database cannot be reached.</exception>
+    public Task InitializeAsync(CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        _database.EnsureMigrated(SchemaComponent, Migrations);
+        return Task.CompletedTask;
     }
 
     public async Task<long> WriteAsync(string key, Stream content, long? maxBytes = null, CancellationToken cancellationToken = default)
@@ -81,7 +95,7 @@ public sealed class PostgresBlobStore : IBlobStore, IAsyncDisposable, IDisposabl
         await InitializeAsync(cancellationToken);
         try
         {
-            await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+            await using var connection = await DataSource.OpenConnectionAsync(cancellationToken);
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
 
             // Taking the row first locks the key: a concurrent writer of the same key waits for this one's commit.
@@ -124,14 +138,14 @@ public sealed class PostgresBlobStore : IBlobStore, IAsyncDisposable, IDisposabl
     {
         BlobKey.Validate(key);
         await InitializeAsync(cancellationToken);
-        return await PostgresBlobReadStream.OpenAsync(_dataSource, key, cancellationToken) ?? throw new BlobNotFoundException(key);
+        return await PostgresBlobReadStream.OpenAsync(DataSource, key, cancellationToken) ?? throw new BlobNotFoundException(key);
     }
 
     public async Task<bool> ExistsAsync(string key, CancellationToken cancellationToken = default)
     {
         BlobKey.Validate(key);
         await InitializeAsync(cancellationToken);
-        await using var command = _dataSource.CreateCommand("SELECT EXISTS (SELECT 1 FROM blobs WHERE key = $1)");
+        await using var command = DataSource.CreateCommand("SELECT EXISTS (SELECT 1 FROM blobs WHERE key = $1)");
         command.Parameters.AddWithValue(key);
         return await command.ExecuteScalarAsync(cancellationToken) is true;
     }
@@ -140,7 +154,7 @@ public sealed class PostgresBlobStore : IBlobStore, IAsyncDisposable, IDisposabl
     {
         BlobKey.Validate(key);
         await InitializeAsync(cancellationToken);
-        await using var command = _dataSource.CreateCommand("DELETE FROM blobs WHERE key = $1");
+        await using var command = DataSource.CreateCommand("DELETE FROM blobs WHERE key = $1");
         command.Parameters.AddWithValue(key);
         return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
     }
@@ -151,7 +165,7 @@ public sealed class PostgresBlobStore : IBlobStore, IAsyncDisposable, IDisposabl
         await InitializeAsync(cancellationToken);
 
         // A prefix match by range, not LIKE: no wildcard in a key can then widen it, and the primary key serves it.
-        await using var command = _dataSource.CreateCommand(
+        await using var command = DataSource.CreateCommand(
             "SELECT key, size, created_at FROM blobs WHERE key >= $1 AND left(key, length($1)) = $1 ORDER BY key");
         command.Parameters.AddWithValue(prefix);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -163,19 +177,17 @@ public sealed class PostgresBlobStore : IBlobStore, IAsyncDisposable, IDisposabl
 
     public async ValueTask DisposeAsync()
     {
-        _schemaLock.Dispose();
-        if (_ownsDataSource)
+        if (_ownsDatabase)
         {
-            await _dataSource.DisposeAsync();
+            await _database.DisposeAsync();
         }
     }
 
     public void Dispose()
     {
-        _schemaLock.Dispose();
-        if (_ownsDataSource)
+        if (_ownsDatabase)
         {
-            _dataSource.Dispose();
+            _database.Dispose();
         }
     }
 

@@ -1,3 +1,5 @@
+using QwenRag.Tests;
+
 namespace QwenRag.Hosting.Tests.Blobs;
 
 /// <summary>
@@ -5,7 +7,7 @@ namespace QwenRag.Hosting.Tests.Blobs;
 /// add to. One PostgreSQL cluster serves them all.
 /// </summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class BlobStoreCollection : ICollectionFixture<BlobTestPostgres>
+public sealed class BlobStoreCollection : ICollectionFixture<PostgresCluster>
 {
     public const string Name = "Blob stores";
 }

@@ -18,7 +18,7 @@ namespace QwenRag.Hosting.Tests.Blobs;
 /// staged and originals kept in the store, nothing beside it; and data directories of older versions still read.
 /// </summary>
 [Collection(BlobStoreCollection.Name)]
-public sealed class BlobStoreWiringTests(BlobTestPostgres postgres) : IDisposable
+public sealed class BlobStoreWiringTests(PostgresCluster postgres) : IDisposable
 {
     private const string Set = "docs";
     private const long Limit = 64L * 1024 * 1024;
@@ -53,7 +53,7 @@ public sealed class BlobStoreWiringTests(BlobTestPostgres postgres) : IDisposabl
         Assert.Equal([expected], error.Failures);
     }
 
-    [BlobPostgresFact]
+    [PostgresFact]
     public async Task Worker_PostgresBlobs_StagesAndKeepsEverythingInPostgresAndReindexesFromThere()
     {
         var connectionString = await postgres.CreateDatabaseAsync();
@@ -67,6 +67,7 @@ public sealed class BlobStoreWiringTests(BlobTestPostgres postgres) : IDisposabl
         var done = await WaitForAsync(worker.Queue, job.Id, j => j.Status is JobStatus.Succeeded or JobStatus.Failed);
 
         Assert.Equal((JobStatus.Succeeded, null), (done.Status, done.Error));
+        // With PostgreSQL configured the catalog is there too, not in the data directory's SQLite file.
         var entry = worker.Get<IDocumentCatalog>().Find(Set, done.DocumentId!)!;
         Assert.Equal(OriginalKeys.For(entry.Id, ".pdf"), entry.OriginalPath);
         await using (var original = await store.OpenReadAsync(entry.OriginalPath))

@@ -1,59 +1,60 @@
 using Npgsql;
 using QwenRag.Core.Blobs;
+using QwenRag.Tests;
 
 namespace QwenRag.Hosting.Tests.Blobs;
 
 /// <summary>
-/// The contract against <see cref="PostgresBlobStore"/> in a fresh database of the private cluster per test; skipped
+/// The contract against <see cref="PostgresBlobStore"/> in a fresh database of the shared test cluster per test; skipped
 /// where PostgreSQL is not installed.
 /// </summary>
 [Collection(BlobStoreCollection.Name)]
-public sealed class PostgresBlobStoreContractTests(BlobTestPostgres postgres) : BlobStoreContract
+public sealed class PostgresBlobStoreContractTests(PostgresCluster postgres) : BlobStoreContract
 {
     private string? _connectionString;
 
-    [BlobPostgresFact]
+    [PostgresFact]
     public override Task Write_RealPdf_ReadsBackTheSameBytesAndSize() => base.Write_RealPdf_ReadsBackTheSameBytesAndSize();
 
-    [BlobPostgresFact]
+    [PostgresFact]
     public override Task Write_EmptyContent_IsAnEmptyBlob() => base.Write_EmptyContent_IsAnEmptyBlob();
 
-    [BlobPostgresFact]
+    [PostgresFact]
     public override Task Write_50MegabyteStream_WrittenAndReadBackWithBoundedAllocations() =>
         base.Write_50MegabyteStream_WrittenAndReadBackWithBoundedAllocations();
 
-    [BlobPostgresFact]
+    [PostgresFact]
     public override Task Write_OverTheLimit_RefusedAndNothingLeft() => base.Write_OverTheLimit_RefusedAndNothingLeft();
 
-    [BlobPostgresFact]
+    [PostgresFact]
     public override Task Write_AtTheLimit_IsKept() => base.Write_AtTheLimit_IsKept();
 
-    [BlobPostgresFact]
+    [PostgresFact]
     public override Task Write_StreamFailsMidway_NothingVisibleAndOldContentKept() => base.Write_StreamFailsMidway_NothingVisibleAndOldContentKept();
 
-    [BlobPostgresFact]
+    [PostgresFact]
     public override Task Write_Cancelled_NothingVisible() => base.Write_Cancelled_NothingVisible();
 
-    [BlobPostgresFact]
+    [PostgresFact]
     public override Task Write_ExistingKey_ReplacesTheContent() => base.Write_ExistingKey_ReplacesTheContent();
 
-    [BlobPostgresFact]
+    [PostgresFact]
     public override Task Delete_RemovesTheBlobAndSaysWhetherThereWasOne() => base.Delete_RemovesTheBlobAndSaysWhetherThereWasOne();
 
-    [BlobPostgresFact]
+    [PostgresFact]
     public override Task List_Prefix_ListsOnlyKeysStartingWithIt() => base.List_Prefix_ListsOnlyKeysStartingWithIt();
 
-    [BlobPostgresFact]
+    [PostgresFact]
     public override Task HostileKeys_AreRefusedByEveryOperation() => base.HostileKeys_AreRefusedByEveryOperation();
 
-    [BlobPostgresFact]
+    [PostgresFact]
     public override Task Read_WhileOverwritten_SeesOneWholeVersion() => base.Read_WhileOverwritten_SeesOneWholeVersion();
 
-    [BlobPostgresFact]
+    [PostgresFact]
     public override Task Write_TwoWritersOfOneKeyAtOnce_BothSucceedAndOneWholeVersionRemains() =>
         base.Write_TwoWritersOfOneKeyAtOnce_BothSucceedAndOneWholeVersionRemains();
 
-    [BlobPostgresFact]
+    [PostgresFact]
     public async Task Write_LargeBlob_StoredInChunksOfTheChunkSize()
     {
         await Store.WriteAsync("uploads/chunked.upload", new PatternStream((2L * PostgresBlobStore.ChunkSize) + 10));
@@ -63,7 +64,7 @@ public sealed class PostgresBlobStoreContractTests(BlobTestPostgres postgres) : 
             await QueryAsync("SELECT length(data) FROM blob_chunks WHERE key = 'uploads/chunked.upload' ORDER BY seq"));
     }
 
-    [BlobPostgresFact]
+    [PostgresFact]
     public async Task Delete_CascadesToTheChunks()
     {
         await Store.WriteAsync("uploads/gone.upload", new PatternStream((2L * PostgresBlobStore.ChunkSize) + 10));
@@ -73,20 +74,26 @@ public sealed class PostgresBlobStoreContractTests(BlobTestPostgres postgres) : 
         Assert.Equal(new[] { 0 }, await QueryAsync("SELECT count(*)::int FROM blob_chunks"));
     }
 
-    [BlobPostgresFact]
+    [PostgresFact]
     public async Task Schema_TwoStoresStartingTogether_CreateItOnceAtTheLatestVersion()
     {
         await using var other = new PostgresBlobStore(_connectionString!);
         await using var third = new PostgresBlobStore(_connectionString!);
 
-        await Task.WhenAll(other.InitializeAsync(), third.InitializeAsync(), ((PostgresBlobStore)Store).InitializeAsync());
+        // Each on a thread of its own: the migration runs synchronously inside InitializeAsync.
+        await Task.WhenAll(
+            Task.Run(() => other.InitializeAsync()),
+            Task.Run(() => third.InitializeAsync()),
+            Task.Run(() => ((PostgresBlobStore)Store).InitializeAsync()));
 
-        Assert.Equal(new[] { 1 }, await QueryAsync("SELECT version FROM blob_schema"));
+        Assert.Equal(
+            new[] { 1 },
+            await QueryAsync($"SELECT version FROM schema_migrations WHERE component = '{PostgresBlobStore.SchemaComponent}'"));
     }
 
     protected override async Task<IBlobStore> OpenAsync()
     {
-        if (BlobTestPostgres.SkipReason is not null)
+        if (PostgresCluster.SkipReason is not null)
         {
             // Skipped tests still open a store: one that is never used.
             return new PostgresBlobStore("Host=127.0.0.1;Port=1");

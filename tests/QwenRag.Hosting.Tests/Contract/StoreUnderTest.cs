@@ -54,7 +54,8 @@ internal sealed class StoreUnderTest : IDisposable
     /// <summary>The version this build migrates a component to.</summary>
     public int LatestVersion(string component) => (Kind, component) switch
     {
-        (StoreKind.Sqlite, _) => 3, // catalog 3: originals as blob keys; jobs 3: the trace parent
+        (StoreKind.Sqlite, DocumentCatalog.SchemaComponent) => DocumentCatalog.Migrations.Count,
+        (StoreKind.Sqlite, _) => IngestionJobQueue.Migrations.Count,
         (StoreKind.Postgres, PostgresDocumentCatalog.SchemaComponent) => PostgresDocumentCatalog.Migrations.Count,
         _ => PostgresJobQueue.Migrations.Count,
     };
