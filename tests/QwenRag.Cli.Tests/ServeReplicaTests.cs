@@ -70,10 +70,12 @@ public sealed class ServeReplicaTests(PostgresCluster cluster) : IClassFixture<P
         using var search = await b.Client.PostAsJsonAsync($"/v1/sets/{Set}/search", new { query = "This work consists of the files pig.dtx and pig.ins", top = 5 });
         var found = await search.Content.ReadAsStringAsync();
         Assert.True(search.StatusCode == HttpStatusCode.OK, $"search: {(int)search.StatusCode} {found}\n{logs()}");
-        var hit = Assert.Single(
-            JsonDocument.Parse(found).RootElement.GetProperty("results").EnumerateArray(),
-            result => result.GetProperty("text").GetString()!.Contains("pig.dtx and pig.ins", StringComparison.Ordinal));
-        Assert.Equal((Pdf, documentId, 7), (hit.GetProperty("document").GetString(), hit.GetProperty("documentId").GetString(), hit.GetProperty("page").GetInt32()));
+        var hits = JsonDocument.Parse(found).RootElement.GetProperty("results").EnumerateArray()
+            .Where(result => result.GetProperty("text").GetString()!.Contains("pig.dtx and pig.ins", StringComparison.Ordinal))
+            .ToList();
+        Assert.True(hits.Count > 0, $"no result holds the phrase: {found}");
+        Assert.All(hits, hit => Assert.Equal(
+            (Pdf, documentId, 7), (hit.GetProperty("document").GetString(), hit.GetProperty("documentId").GetString(), hit.GetProperty("page").GetInt32())));
 
         // The upload went through PostgreSQL: its staged copy is gone and the original is kept there.
         await using var blobs = new PostgresBlobStore(connectionString);
