@@ -1,7 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
-using System.Text;
-using Microsoft.Data.Sqlite;
 using Npgsql;
 using QwenRag.Core;
 using QwenRag.Core.Postgres;
@@ -36,7 +33,7 @@ public sealed class WorkerRestartTests(PostgresCluster cluster) : IClassFixture<
             job = await queue.EnqueueAsync(Set, "yarn.pdf", file, "application/pdf", [], 100L * 1024 * 1024);
         }
 
-        using (var first = WorkerProcess.Start(data.Root))
+        using (var first = QwenRagDaemon.Worker(data.Root))
         {
             var started = await WaitForAsync(queue, job.Id, first, j => j.Progress >= 0.2 || j.Status is not (JobStatus.Queued or JobStatus.Running));
             first.Kill();
@@ -46,14 +43,14 @@ public sealed class WorkerRestartTests(PostgresCluster cluster) : IClassFixture<
         var killed = queue.Find(job.Id)!;
         Assert.Equal((JobStatus.Running, 1), (killed.Status, killed.Attempts));
         var interrupted = Assert.Single(new DocumentCatalog(data).ListInterrupted());
-        var partial = CountKeywordChunks(data, interrupted.Id);
+        var partial = KeywordIndex.CountChunks(data, interrupted.Id);
         using (var vectors = new EmbeddedVectorStore(data))
         {
             Assert.True(vectors.Count(Set) > 0);
         }
 
         IngestionJob done;
-        using (var second = WorkerProcess.Start(data.Root))
+        using (var second = QwenRagDaemon.Worker(data.Root))
         {
             done = await WaitForAsync(queue, job.Id, second, j => j.Status is JobStatus.Succeeded or JobStatus.Failed);
             second.Kill();
@@ -69,7 +66,7 @@ public sealed class WorkerRestartTests(PostgresCluster cluster) : IClassFixture<
             Assert.Equal(entry.Chunks, vectors.Count(Set));
         }
 
-        Assert.Equal(entry.Chunks, CountKeywordChunks(data, entry.Id));
+        Assert.Equal(entry.Chunks, KeywordIndex.CountChunks(data, entry.Id));
         Assert.Empty(Directory.GetFiles(data.UploadsPath));
     }
 
@@ -94,8 +91,8 @@ public sealed class WorkerRestartTests(PostgresCluster cluster) : IClassFixture<
         }
 
         string[] arguments = ["--postgres", connectionString, "--lease-seconds", "5"];
-        using var first = WorkerProcess.Start(data.Root, arguments);
-        using var second = WorkerProcess.Start(data.Root, arguments);
+        using var first = QwenRagDaemon.Worker(data.Root, arguments);
+        using var second = QwenRagDaemon.Worker(data.Root, arguments);
         var yarn = jobs[0].Id;
         await WaitForAsync(queue, yarn, first, j => j.Progress >= 0.2 || j.Status is not (JobStatus.Queued or JobStatus.Running));
 
@@ -120,7 +117,7 @@ public sealed class WorkerRestartTests(PostgresCluster cluster) : IClassFixture<
             Assert.Equal(documents.Sum(document => document.Chunks), vectors.Count(Set));
         }
 
-        Assert.All(documents, document => Assert.Equal(document.Chunks, CountKeywordChunks(data, document.Id)));
+        Assert.All(documents, document => Assert.Equal(document.Chunks, KeywordIndex.CountChunks(data, document.Id)));
     }
 
     private static (string Owner, int Pid) WorkerIdentityOf(string connectionString, string jobId)
@@ -133,18 +130,8 @@ public sealed class WorkerRestartTests(PostgresCluster cluster) : IClassFixture<
         return (owner, WorkerIdentity.TryParse(owner)!.ProcessId);
     }
 
-    private static int CountKeywordChunks(DataDirectory data, string documentId)
-    {
-        using var connection = new SqliteConnection($"Data Source={data.DatabasePath}");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT COUNT(*) FROM keyword_chunks WHERE document_id = $id";
-        command.Parameters.AddWithValue("$id", documentId);
-        return Convert.ToInt32(command.ExecuteScalar(), CultureInfo.InvariantCulture);
-    }
-
     private static async Task<IngestionJob> WaitForAsync(
-        IJobQueue queue, string id, WorkerProcess worker, Func<IngestionJob, bool> condition)
+        IJobQueue queue, string id, QwenRagDaemon worker, Func<IngestionJob, bool> condition)
     {
         var clock = Stopwatch.StartNew();
         while (true)
@@ -166,84 +153,6 @@ public sealed class WorkerRestartTests(PostgresCluster cluster) : IClassFixture<
             }
 
             await Task.Delay(20);
-        }
-    }
-
-    /// <summary><c>qwenrag worker</c> in its own process, its log (stderr) kept for failure messages.</summary>
-    private sealed class WorkerProcess : IDisposable
-    {
-        private readonly Process _process;
-        private readonly StringBuilder _log = new();
-
-        private WorkerProcess(Process process)
-        {
-            _process = process;
-        }
-
-        public bool HasExited => _process.HasExited;
-
-        public int Id => _process.Id;
-
-        public int ExitCode => _process.ExitCode;
-
-        public string Log
-        {
-            get
-            {
-                lock (_log)
-                {
-                    return _log.ToString();
-                }
-            }
-        }
-
-        public static WorkerProcess Start(string dataDirectory, params string[] arguments)
-        {
-            var start = new ProcessStartInfo("dotnet")
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                WorkingDirectory = dataDirectory,
-            };
-            foreach (var argument in (string[])[Path.Combine(AppContext.BaseDirectory, "qwenrag.dll"), "worker", "--data", dataDirectory, .. arguments])
-            {
-                start.ArgumentList.Add(argument);
-            }
-
-            var worker = new WorkerProcess(new Process { StartInfo = start });
-            worker._process.OutputDataReceived += (_, line) => worker.Append(line.Data);
-            worker._process.ErrorDataReceived += (_, line) => worker.Append(line.Data);
-            worker._process.Start();
-            worker._process.BeginOutputReadLine();
-            worker._process.BeginErrorReadLine();
-            return worker;
-        }
-
-        public void Kill()
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-            }
-
-            _process.WaitForExit();
-        }
-
-        public void Dispose()
-        {
-            Kill();
-            _process.Dispose();
-        }
-
-        private void Append(string? line)
-        {
-            if (line is not null)
-            {
-                lock (_log)
-                {
-                    _log.AppendLine(line);
-                }
-            }
         }
     }
 }

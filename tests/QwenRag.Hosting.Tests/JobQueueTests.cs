@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using Microsoft.Extensions.DependencyInjection;
 using QwenRag.Core;
 using QwenRag.Hosting.Tests.Contract;
 using QwenRag.Hosting.Worker;
@@ -437,6 +438,22 @@ public sealed class JobQueueTests(PostgresCluster cluster) : IClassFixture<Postg
         Assert.Null(WorkerIdentity.TryParse("host:x:ab12"));
         Assert.False(WorkerIdentity.IsDeadOnThisMachine("garbage"));
     }
+
+    [Fact]
+    public void WorkerIdentity_MachineNameGiven_DeadOwnersJudgedByPidOnlyUnderThatName()
+    {
+        // No process has this id, so an owner under the judging machine's name is dead; under another name it only lapses.
+        var gone = new WorkerIdentity("node-7", int.MaxValue, "ab12").ToString();
+
+        Assert.Equal("node-7", WorkerIdentity.ForThisProcess("node-7").Machine);
+        Assert.Equal(Environment.MachineName, WorkerIdentity.ForThisProcess().Machine);
+        Assert.True(WorkerIdentity.IsDeadOn("node-7", gone));
+        Assert.False(WorkerIdentity.IsDeadOn("node-8", gone));
+    }
+
+    [Fact]
+    public void AddIngestionWorker_BlankMachineName_Refused() =>
+        Assert.Throws<ArgumentException>(() => new ServiceCollection().AddIngestionWorker(new IngestionWorkerOptions { MachineName = " " }));
 
     [Theory]
     [InlineData(StoreKind.Sqlite)]

@@ -53,10 +53,11 @@ public sealed partial class IngestionWorker : BackgroundService
         _logger = logger;
         _classifier = classifier ?? IngestionFailureClassifier.Default;
         _slots = new SemaphoreSlim(options.MaxConcurrentJobs, options.MaxConcurrentJobs);
+        Identity = WorkerIdentity.ForThisProcess(options.MachineName);
     }
 
     /// <summary>The owner this worker writes into the leases it takes.</summary>
-    public WorkerIdentity Identity { get; } = WorkerIdentity.ForThisProcess();
+    public WorkerIdentity Identity { get; }
 
     public override void Dispose()
     {
@@ -312,7 +313,7 @@ public sealed partial class IngestionWorker : BackgroundService
     {
         try
         {
-            foreach (var job in _queue.RecoverAbandoned(WorkerIdentity.IsDeadOnThisMachine, _options.MaxAttempts))
+            foreach (var job in _queue.RecoverAbandoned(owner => WorkerIdentity.IsDeadOn(Identity.Machine, owner), _options.MaxAttempts))
             {
                 if (job.Status == JobStatus.Failed)
                 {

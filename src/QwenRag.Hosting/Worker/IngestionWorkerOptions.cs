@@ -35,6 +35,14 @@ public sealed record IngestionWorkerOptions
     /// <summary>How long the staged upload of a failed job is kept for a retry.</summary>
     public TimeSpan FailedUploadRetention { get; init; } = TimeSpan.FromDays(7);
 
+    /// <summary>
+    /// The machine part of this worker's identity (<see cref="WorkerIdentity"/>); null for the host name. A worker
+    /// judges leases held on its own machine by whether their process is alive, so set a distinct name where
+    /// processes that share a host name do not share a process table (replicas of a container given one fixed
+    /// hostname): there a live worker's job would otherwise be taken over at once.
+    /// </summary>
+    public string? MachineName { get; init; }
+
     internal void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxConcurrentJobs, 1, nameof(MaxConcurrentJobs));
@@ -45,5 +53,9 @@ public sealed record IngestionWorkerOptions
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(RetryDelay, TimeSpan.Zero, nameof(RetryDelay));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxRetryDelay, RetryDelay, nameof(MaxRetryDelay));
         ArgumentOutOfRangeException.ThrowIfLessThan(FailedUploadRetention, TimeSpan.Zero, nameof(FailedUploadRetention));
+        if (MachineName is not null && string.IsNullOrWhiteSpace(MachineName))
+        {
+            throw new ArgumentException("The machine name must not be blank; leave it unset for the host name.", nameof(MachineName));
+        }
     }
 }

@@ -15,8 +15,9 @@ public sealed record WorkerIdentity(string Machine, int ProcessId, string Instan
     // earlier process that had the same id (a container restarted, pid 1 again).
     private static readonly ConcurrentDictionary<string, byte> Running = new(StringComparer.Ordinal);
 
-    public static WorkerIdentity ForThisProcess() =>
-        new(Environment.MachineName, Environment.ProcessId, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4)));
+    /// <summary>A new identity for a worker of this process, on <paramref name="machine"/> (default: the host name).</summary>
+    public static WorkerIdentity ForThisProcess(string? machine = null) =>
+        new(machine ?? Environment.MachineName, Environment.ProcessId, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4)));
 
     public override string ToString() =>
         string.Create(CultureInfo.InvariantCulture, $"{Machine}:{ProcessId}:{Instance}");
@@ -39,10 +40,16 @@ public sealed record WorkerIdentity(string Machine, int ProcessId, string Instan
     /// Whether <paramref name="owner"/> is a worker on this machine whose process has ended. Owners on other
     /// machines, or unrecognisable ones, are never judged dead here: their leases lapse instead.
     /// </summary>
-    public static bool IsDeadOnThisMachine(string owner)
+    public static bool IsDeadOnThisMachine(string owner) => IsDeadOn(Environment.MachineName, owner);
+
+    /// <summary>
+    /// Whether <paramref name="owner"/> is a worker on <paramref name="machine"/> (this machine, under the name its
+    /// workers use) whose process has ended; see <see cref="IsDeadOnThisMachine"/>.
+    /// </summary>
+    public static bool IsDeadOn(string machine, string owner)
     {
         if (TryParse(owner) is not { } identity
-            || !string.Equals(identity.Machine, Environment.MachineName, StringComparison.OrdinalIgnoreCase))
+            || !string.Equals(identity.Machine, machine, StringComparison.OrdinalIgnoreCase))
         {
             return false;
         }
