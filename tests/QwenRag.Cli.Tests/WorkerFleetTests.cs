@@ -35,7 +35,7 @@ public sealed class WorkerFleetTests(PostgresCluster cluster) : IClassFixture<Po
         var connectionString = cluster.CreateDatabase();
         var data = new DataDirectory(_directory.Path);
         await using var database = new PostgresDatabase(new PostgresOptions { ConnectionString = connectionString });
-        await using var blobs = new PostgresBlobStore(database.DataSource);
+        await using var blobs = new PostgresBlobStore(database);
         await using var queue = new PostgresJobQueue(database, new StagedUploads(blobs));
 
         // The PDF to be interrupted first, so that the first worker ready takes it; then small distinct documents,
