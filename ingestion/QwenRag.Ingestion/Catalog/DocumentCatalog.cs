@@ -102,13 +102,7 @@ public sealed class DocumentCatalog : IDocumentCatalog
             WHERE status = 'Ready' GROUP BY set_name ORDER BY set_name
             """;
         using var reader = command.ExecuteReader();
-        var sets = new List<SetSummary>();
-        while (reader.Read())
-        {
-            sets.Add(new SetSummary(reader.GetString(0), reader.GetInt32(1), reader.GetInt32(2), reader.GetInt32(3)));
-        }
-
-        return sets;
+        return SetSummary.ReadAll(reader);
     }
 
     /// <summary>Records a document as being indexed, replacing any earlier record of the same bytes.</summary>

@@ -21,16 +21,6 @@ public interface IJobQueue
     /// </summary>
     event Action? Enqueued;
 
-    /// <summary>Queues one file (see the other overload).</summary>
-    Task<IngestionJob> EnqueueAsync(
-        string set,
-        string documentName,
-        Stream content,
-        string? contentType,
-        IReadOnlyList<string> tags,
-        long maxBytes,
-        CancellationToken cancellationToken = default);
-
     /// <summary>
     /// Queues the files of one upload all or nothing: every file is staged first, then all the jobs are recorded in
     /// one transaction as <see cref="JobStatus.Queued"/>. On any failure every staged file is deleted and no job is recorded.

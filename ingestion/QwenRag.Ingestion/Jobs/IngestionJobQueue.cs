@@ -77,23 +77,6 @@ public sealed class IngestionJobQueue : IJobQueue
     public event Action? Enqueued;
 
     /// <summary>
-    /// Stages the upload under a key made from the new job's id (never the client's file name), makes it durable,
-    /// then records the job as <see cref="JobStatus.Queued"/>.
-    /// </summary>
-    /// <exception cref="DocumentRejectedException">The upload is larger than <paramref name="maxBytes"/>; nothing is kept.</exception>
-    /// <exception cref="StorageFullException">The disk is full; nothing is kept.</exception>
-    /// <exception cref="ArgumentException">The set name is invalid.</exception>
-    public async Task<IngestionJob> EnqueueAsync(
-        string set,
-        string documentName,
-        Stream content,
-        string? contentType,
-        IReadOnlyList<string> tags,
-        long maxBytes,
-        CancellationToken cancellationToken = default) =>
-        (await EnqueueAsync(set, [new UploadToQueue(documentName, content, contentType)], tags, maxBytes, cancellationToken))[0];
-
-    /// <summary>
     /// Queues the files of one upload all or nothing: every file is staged and flushed first, then all the jobs are
     /// recorded in one transaction. On any failure every staged file is deleted and no job is recorded.
     /// </summary>

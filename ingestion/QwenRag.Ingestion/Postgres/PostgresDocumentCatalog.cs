@@ -82,13 +82,7 @@ public sealed class PostgresDocumentCatalog : IDocumentCatalog
             """,
             connection);
         using var reader = command.ExecuteReader();
-        var sets = new List<SetSummary>();
-        while (reader.Read())
-        {
-            sets.Add(new SetSummary(reader.GetString(0), reader.GetInt32(1), reader.GetInt32(2), reader.GetInt32(3)));
-        }
-
-        return sets;
+        return SetSummary.ReadAll(reader);
     });
 
     public void BeginIndexing(DocumentEntry entry)

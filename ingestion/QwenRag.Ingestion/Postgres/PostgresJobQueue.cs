@@ -97,16 +97,6 @@ public sealed class PostgresJobQueue : IJobQueue, IAsyncDisposable, IDisposable
         }
     }
 
-    public async Task<IngestionJob> EnqueueAsync(
-        string set,
-        string documentName,
-        Stream content,
-        string? contentType,
-        IReadOnlyList<string> tags,
-        long maxBytes,
-        CancellationToken cancellationToken = default) =>
-        (await EnqueueAsync(set, [new UploadToQueue(documentName, content, contentType)], tags, maxBytes, cancellationToken))[0];
-
     public async Task<IReadOnlyList<IngestionJob>> EnqueueAsync(
         string set,
         IReadOnlyList<UploadToQueue> files,
