@@ -49,18 +49,7 @@ internal sealed class QwenRagDaemon : IDisposable
     public static QwenRagDaemon Start(
         string name, string dataDirectory, IReadOnlyDictionary<string, string> environment, IReadOnlyList<string> arguments)
     {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = dataDirectory,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "qwenrag.dll"));
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
+        var start = QwenRagProcess.StartInfo(dataDirectory, arguments);
         foreach (var (key, value) in environment)
         {
             start.Environment[key] = value;

@@ -13,6 +13,18 @@ internal static class QwenRagProcess
 
     public static async Task<Result> RunAsync(string dataDirectory, params string[] arguments)
     {
+        var start = StartInfo(dataDirectory, [.. arguments, "--data", dataDirectory]);
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        await process.WaitForExitAsync(timeout.Token);
+        return new Result(process.ExitCode, await stdout, await stderr);
+    }
+
+    /// <summary><c>dotnet qwenrag.dll</c> with <paramref name="arguments"/>, run in <paramref name="dataDirectory"/>, its output redirected.</summary>
+    public static ProcessStartInfo StartInfo(string dataDirectory, IEnumerable<string> arguments)
+    {
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
@@ -25,13 +37,6 @@ internal static class QwenRagProcess
             start.ArgumentList.Add(argument);
         }
 
-        start.ArgumentList.Add("--data");
-        start.ArgumentList.Add(dataDirectory);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
-        await process.WaitForExitAsync(timeout.Token);
-        return new Result(process.ExitCode, await stdout, await stderr);
+        return start;
     }
 }
