@@ -18,7 +18,7 @@ public sealed class Qwen3RetrievalFixture : IDisposable
         EmbeddingDirectory = Path.Combine(Root, "Qwen3-Embedding-tiny");
         RerankerDirectory = Path.Combine(Root, "Qwen3-Reranker-tiny");
         TinyCheckpoint.Write(EmbeddingDirectory, Options with { BaseModel = true, Seed = 11 });
-        TinyCheckpoint.Write(RerankerDirectory, Options with { Seed = 12 });
+        TinyCheckpoint.Write(RerankerDirectory, Options with { Seed = 12, MaxPositions = RerankerPositions });
         foreach (var directory in new[] { EmbeddingDirectory, RerankerDirectory })
         {
             File.Copy(Path.Combine(tokenizer.Directory, "tokenizer.json"), Path.Combine(directory, "tokenizer.json"));
@@ -42,6 +42,9 @@ public sealed class Qwen3RetrievalFixture : IDisposable
         RopeTheta = 1000000,
         Scale = 0.1f,
     };
+
+    /// <summary>The reranker's max_position_embeddings: room for the judging prompt and a short pair.</summary>
+    public const int RerankerPositions = 160;
 
     public string Root { get; }
 
