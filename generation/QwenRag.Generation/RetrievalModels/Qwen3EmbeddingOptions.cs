@@ -17,6 +17,10 @@ public sealed record Qwen3EmbeddingOptions
     /// Most tokens per text, the appended &lt;|endoftext|&gt; included; lowered further to the checkpoint's
     /// max_position_embeddings. Longer texts are truncated before the appended token.
     /// </summary>
+    /// <remarks>
+    /// ONNX Runtime's CPU attention holds heads x length² scores for one text: 4.3 GB for 16 heads at 8192 tokens,
+    /// 17 MB at 512. Chunks and queries are far shorter; lower this where such texts can arrive.
+    /// </remarks>
     public int MaxInputTokens { get; init; } = DefaultMaxInputTokens;
 
     /// <summary>

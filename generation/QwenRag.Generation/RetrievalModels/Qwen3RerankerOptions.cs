@@ -14,6 +14,10 @@ public sealed record Qwen3RerankerOptions
     public string Instruction { get; init; } = DefaultInstruction;
 
     /// <summary>Most tokens per prompt (lowered to the checkpoint's max_position_embeddings); the document is truncated to fit.</summary>
+    /// <remarks>
+    /// ONNX Runtime's CPU attention holds heads x length² scores for one text: 4.3 GB for 16 heads at 8192 tokens,
+    /// 17 MB at 512. Chunks and queries are far shorter; lower this where such texts can arrive.
+    /// </remarks>
     public int MaxInputTokens { get; init; } = DefaultMaxInputTokens;
 
     /// <summary>Most padded tokens (prompts x longest) per pass.</summary>
