@@ -117,10 +117,14 @@ internal static partial class PdfHeadings
 
         var threshold = MedianBucket(sizes) / 4.0 * LargerThanBody;
         var large = new List<Letter>();
-        foreach (var letter in letters)
+        for (var i = 0; i < letters.Count; i++)
         {
-            if (letter.TextOrientation == TextOrientation.Horizontal && !string.IsNullOrWhiteSpace(letter.Value)
-                && letter.PointSize >= threshold && letter.PointSize > 0)
+            // A smaller letter between two large ones belongs to their word (the raised A of the LaTeX logo).
+            var letter = letters[i];
+            if (IsLarge(letter, threshold)
+                || (i > 0 && i + 1 < letters.Count && IsLarge(letters[i - 1], threshold) && IsLarge(letters[i + 1], threshold)
+                    && letter.TextOrientation == TextOrientation.Horizontal && !string.IsNullOrWhiteSpace(letter.Value)
+                    && Math.Abs(letter.StartBaseLine.Y - letters[i - 1].StartBaseLine.Y) < letters[i - 1].PointSize))
             {
                 if (large.Count == MaxLargeLettersPerPage)
                 {
@@ -162,23 +166,26 @@ internal static partial class PdfHeadings
     /// </summary>
     public static List<SectionHeading> Locate(string text, IEnumerable<string> headings, bool missingAtStart)
     {
-        var loose = new StringBuilder(text.Length);
+        var cased = new StringBuilder(text.Length);
         var map = new List<int>(text.Length);
         for (var i = 0; i < text.Length; i++)
         {
             if (char.IsLetterOrDigit(text[i]))
             {
-                loose.Append(char.ToLowerInvariant(text[i]));
+                cased.Append(text[i]);
                 map.Add(i);
             }
         }
 
-        var looseText = loose.ToString();
+        var looseCased = cased.ToString();
+        var looseLower = looseCased.ToLowerInvariant();
         var located = new List<SectionHeading>();
         foreach (var heading in headings)
         {
-            var key = new string([.. heading.Where(char.IsLetterOrDigit).Select(char.ToLowerInvariant)]);
-            var at = key.Length == 0 ? -1 : LineStart(text, looseText, map, key);
+            // Case first: a running head in capitals ("3.1. INTRODUCTION") is not the heading's own line.
+            var key = new string([.. heading.Where(char.IsLetterOrDigit)]);
+            var at = key.Length == 0 ? -1 : LineStart(text, looseCased, map, key);
+            at = at >= 0 || key.Length == 0 ? at : LineStart(text, looseLower, map, key.ToLowerInvariant());
             if (at >= 0)
             {
                 located.Add(new SectionHeading(at, heading));
@@ -193,11 +200,18 @@ internal static partial class PdfHeadings
         return [.. located.OrderBy(h => h.Offset).GroupBy(h => h.Offset).Select(group => group.Last())];
     }
 
-    private static int LineStart(string text, string looseText, List<int> map, string key)
+    // Where a line begins with the key: after at most a section number, and ending where a word ends.
+    private static int LineStart(string text, string loose, List<int> map, string key)
     {
-        for (var found = looseText.IndexOf(key, StringComparison.Ordinal); found >= 0; found = looseText.IndexOf(key, found + 1, StringComparison.Ordinal))
+        for (var found = loose.IndexOf(key, StringComparison.Ordinal); found >= 0; found = loose.IndexOf(key, found + 1, StringComparison.Ordinal))
         {
             var position = map[found];
+            var last = map[found + key.Length - 1];
+            if (last + 1 < text.Length && char.IsLetterOrDigit(text[last + 1]))
+            {
+                continue;
+            }
+
             var lineStart = position == 0 ? 0 : text.LastIndexOf('\n', position - 1) + 1;
             var prefix = text.AsSpan(lineStart, position - lineStart);
             if (prefix.Length == 0
@@ -222,6 +236,10 @@ internal static partial class PdfHeadings
 
         return false;
     }
+
+    private static bool IsLarge(Letter letter, double threshold) =>
+        letter.TextOrientation == TextOrientation.Horizontal && !string.IsNullOrWhiteSpace(letter.Value)
+        && letter.PointSize >= threshold && letter.PointSize > 0;
 
     private static bool IsReadable(Letter letter) =>
         letter.TextOrientation == TextOrientation.Horizontal && letter.Value.Length > 0 && char.IsLetterOrDigit(letter.Value, 0);
@@ -252,7 +270,9 @@ internal static partial class PdfHeadings
         {
             var y = letters[start].StartBaseLine.Y;
             var end = start + 1;
-            while (end < letters.Count && y - letters[end].StartBaseLine.Y <= 0.3 * letters[start].PointSize)
+            // Chained: a raised or lowered letter (the A and E of the LaTeX logo) stays on its line.
+            while (end < letters.Count
+                && letters[end - 1].StartBaseLine.Y - letters[end].StartBaseLine.Y <= 0.35 * Math.Max(letters[end - 1].PointSize, letters[end].PointSize))
             {
                 end++;
             }
