@@ -2,12 +2,12 @@ using System.Text;
 using DocumentFormat.OpenXml.Packaging;
 using DocumentFormat.OpenXml.Wordprocessing;
 using QwenRag.Ingestion.Extraction;
-using PdfPageSize = UglyToad.PdfPig.Content.PageSize;
 using UglyToad.PdfPig.Core;
 using UglyToad.PdfPig.Fonts.Standard14Fonts;
 using UglyToad.PdfPig.Outline;
 using UglyToad.PdfPig.Outline.Destinations;
 using UglyToad.PdfPig.Writer;
+using PdfPageSize = UglyToad.PdfPig.Content.PageSize;
 
 namespace QwenRag.Ingestion.Tests;
 
