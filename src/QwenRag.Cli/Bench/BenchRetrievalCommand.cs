@@ -50,15 +50,16 @@ internal sealed class BenchRetrievalCommand : Command
 
     private async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
     {
+        var withReranker = parse.GetValue(CliOptions.Reranker) is { Length: > 0 };
+        if (!withReranker && parse.GetValue(_candidates) is { Length: > 0 })
+        {
+            throw new CommandFailedException("--candidates needs --reranker");
+        }
+
         var set = parse.GetValue(_set)!;
         var items = RetrievalEvaluation.ReadQuestions(parse.GetValue(_questions)!);
-        if (parse.GetValue(CliOptions.Reranker) is not { Length: > 0 })
+        if (!withReranker)
         {
-            if (parse.GetValue(_candidates) is { Length: > 0 })
-            {
-                throw new CommandFailedException("--candidates needs --reranker");
-            }
-
             var (result, reranker) = await EvaluateAsync(parse, null, set, items, cancellationToken);
             if (parse.GetValue(_json))
             {
