@@ -4,11 +4,13 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Microsoft.ML.Tokenizers;
 using QwenRag.Core;
+using QwenRag.Core.Models;
 using QwenRag.Retrieval.Answering;
 using QwenRag.Retrieval.Embeddings;
 using QwenRag.Retrieval.Fusion;
 using QwenRag.Retrieval.Keywords;
 using QwenRag.Retrieval.Qdrant;
+using QwenRag.Retrieval.Reranking;
 using QwenRag.Retrieval.Vectors;
 
 namespace QwenRag.Retrieval;
@@ -25,7 +27,8 @@ public static class RetrievalServices
     /// is the whole index; checked or created when the host starts, and reported by the <c>vectors</c> readiness
     /// check); otherwise the <see cref="EmbeddedIndex"/> over the embedded vector store and the SQLite keyword index
     /// in the <see cref="DataDirectory"/>. Qdrant options are bound from <see cref="QdrantOptions.SectionName"/> and
-    /// validated on start.
+    /// validated on start; reranking options from <see cref="RerankingOptions.SectionName"/> (a service opens the model
+    /// on start through <see cref="RerankerStartup"/>).
     /// </summary>
     /// <param name="services">The services.</param>
     /// <param name="embeddingThreads">ONNX Runtime threads of the bulk embedding session; null uses every core.</param>
@@ -54,9 +57,17 @@ public static class RetrievalServices
         services.TryAddSingleton<IVectorStore>(provider => provider.GetRequiredService<IOptions<QdrantOptions>>().Value.Enabled
             ? provider.GetRequiredService<QdrantVectorStore>()
             : new EmbeddedIndex(provider.GetRequiredService<EmbeddedVectorStore>(), provider.GetRequiredService<IKeywordIndex>()));
+
+        // Reranking (off without QwenRag:Reranking:Model): the first IRerankerSource that recognises the folder opens it.
+        services.AddOptions<RerankingOptions>().BindConfiguration(RerankingOptions.SectionName).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RerankingOptions>, RerankingOptions.Validator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IRerankerSource, CrossEncoderSource>());
+        services.TryAddSingleton<ConfiguredReranker>();
         services.TryAddSingleton(provider => new HybridRetriever(
             provider.GetRequiredKeyedService<IEmbeddingGenerator<string, Embedding<float>>>(QueryEmbeddings),
-            provider.GetRequiredService<IVectorStore>()));
+            provider.GetRequiredService<IVectorStore>(),
+            new HybridRetrieverOptions { RerankCandidates = provider.GetRequiredService<ConfiguredReranker>().Candidates },
+            provider.GetRequiredService<ConfiguredReranker>().Reranker));
 
         services.AddHostedService<VectorStoreStartup>();
         return services;

@@ -16,6 +16,7 @@ using QwenRag.Hosting;
 using QwenRag.Hosting.Worker;
 using QwenRag.Ingestion.Postgres;
 using QwenRag.Retrieval.Qdrant;
+using QwenRag.Retrieval.Reranking;
 
 namespace QwenRag.Api;
 
@@ -36,6 +37,8 @@ public static class ApiServices
         {
             services.AddHostedService<ModelStartup>();
         }
+
+        services.AddHostedService<RerankerStartup>();
 
         services.AddIngestionWorker(builder.Configuration.GetSection("QwenRag:Worker").Get<IngestionWorkerOptions>());
         builder.AddApiTelemetry();

@@ -36,7 +36,18 @@ internal static class CliOptions
         Recursive = true,
     };
 
-    /// <summary>Configuration overrides from the command line (<c>--qdrant</c>, <c>--postgres</c>), as configuration keys.</summary>
+    /// <summary>
+    /// A reranking model folder whose scores reorder each search's fused candidates; added to every command that
+    /// searches. Without it, <c>QwenRag__Reranking__Model</c> applies, else no reranking.
+    /// </summary>
+    public static readonly Option<string?> Reranker = new("--reranker")
+    {
+        Description = "Rerank each search's fused candidates with the model in this folder (a cross-encoder ONNX folder or a Qwen3-Reranker checkpoint); default: no reranking",
+        HelpName = "DIR",
+        Recursive = true,
+    };
+
+    /// <summary>Configuration overrides from the command line (<c>--qdrant</c>, <c>--postgres</c>, <c>--reranker</c>), as configuration keys.</summary>
     public static Dictionary<string, string?> ConfigurationOverrides(ParseResult parse)
     {
         var overrides = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
@@ -48,6 +59,11 @@ internal static class CliOptions
         if (parse.GetResult(Postgres)?.GetValueOrDefault<string?>() is { Length: > 0 } connectionString)
         {
             overrides["QwenRag:Postgres:ConnectionString"] = connectionString;
+        }
+
+        if (parse.GetResult(Reranker)?.GetValueOrDefault<string?>() is { Length: > 0 } reranker)
+        {
+            overrides["QwenRag:Reranking:Model"] = reranker;
         }
 
         return overrides;

@@ -62,7 +62,7 @@ internal static class CommandErrors
         OnnxRuntimeException => $"ONNX Runtime: {exception.Message}",
         OnnxRuntimeGenAIException => $"onnxruntime-genai: {exception.Message}",
         OptionsValidationException => exception.Message,
-        VectorStoreUnavailableException or VectorStoreException or CatalogUnavailableException => exception.Message,
+        VectorStoreUnavailableException or VectorStoreException or CatalogUnavailableException or RerankingFailedException => exception.Message,
         HttpRequestException or TimeoutException => exception.Message,
 
         // The libraries use it for a state the user caused (serving beyond loopback without keys, a model that cannot

@@ -25,7 +25,7 @@ public sealed class QueryService(HybridRetriever retriever, IAnswerGenerator ans
             catalog.RequireSet(filter.Set);
             var hits = await retriever.SearchAsync(query, top, filter, cancellationToken);
             activity?.SetTag(QwenRagTelemetry.HitsTag, hits.Count);
-            return new SearchResponse(hits.Select(SearchResult.From).ToArray());
+            return new SearchResponse(hits.Select(SearchResult.From).ToArray(), retriever.RerankerId);
         }
         catch (Exception ex)
         {

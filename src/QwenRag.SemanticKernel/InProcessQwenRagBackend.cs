@@ -76,6 +76,10 @@ public sealed class InProcessQwenRagBackend(QueryService queries, IDocumentCatal
             throw new QwenRagException(
                 $"QwenRag's vector store is unavailable: {ex.Message} Retry later.", HttpStatusCode.ServiceUnavailable, innerException: ex);
         }
+        catch (RerankingFailedException ex)
+        {
+            throw new QwenRagException(ex.Message, HttpStatusCode.ServiceUnavailable, innerException: ex);
+        }
         catch (CatalogUnavailableException ex)
         {
             throw new QwenRagException($"{ex.Message} Retry later.", HttpStatusCode.ServiceUnavailable, innerException: ex);

@@ -37,6 +37,9 @@ public sealed class CliErrorTests : IDisposable
     [InlineData("The catalog database (PostgreSQL at 127.0.0.1:1/q) is unavailable", "documents", "list", "--set", "s", "--postgres", "Host=127.0.0.1;Port=1;Username=q;Timeout=2")]
     [InlineData("Give either --set NAME or --embedding MODEL", "reindex")]
     [InlineData("--embedding rebuilds a Qdrant collection", "reindex", "--embedding", "all-MiniLM-L6-v2")]
+    [InlineData("QwenRag:Reranking:Model 'missing-reranker' is not a folder", "search", "q", "--set", "s", "--reranker", "missing-reranker")]
+    [InlineData("--candidates must be between 1 and 100 (was 0)", "bench", "retrieval", "--set", "s", "--questions", "q.jsonl", "--reranker", "r", "--candidates", "0")]
+    [InlineData("--candidates needs --reranker", "bench", "retrieval", "--set", "s", "--questions", "q.jsonl", "--candidates", "20")]
     public async Task UserError_AnyCommand_OneErrorLineOnStderrNothingOnStdoutExitOne(string message, params string[] arguments)
     {
         var result = await QwenRagProcess.RunAsync(_directory.Path, arguments);

@@ -11,7 +11,7 @@ namespace QwenRag.Api.Problems;
 
 /// <summary>
 /// Turns the failures callers can cause into RFC 7807 problem documents with the right status; a full disk is a 507,
-/// a vector store or catalog database outage a 503 (a refusal by the vector store a 502), and anything else is a 500 that still answers with a problem (and is logged, being a bug).
+/// a vector store or catalog database outage or a failing reranker a 503 (a refusal by the vector store a 502), and anything else is a 500 that still answers with a problem (and is logged, being a bug).
 /// </summary>
 public sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
 {
@@ -62,6 +62,8 @@ public sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHand
                 StatusCodes.Status503ServiceUnavailable, "Vector store unavailable", exception.Message),
             CatalogUnavailableException => Problem(
                 StatusCodes.Status503ServiceUnavailable, "Catalog unavailable", exception.Message),
+            RerankingFailedException => Problem(
+                StatusCodes.Status503ServiceUnavailable, "Reranker failed", exception.Message),
             VectorStoreException => Problem(StatusCodes.Status502BadGateway, "Vector store refused the request", exception.Message),
             _ => null,
         };
@@ -80,6 +82,10 @@ public sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHand
         else if (exception is CatalogUnavailableException)
         {
             LogCatalog(logger, exception.Message, httpContext.Request.Method, httpContext.Request.Path.ToString());
+        }
+        else if (exception is RerankingFailedException)
+        {
+            LogReranker(logger, exception, httpContext.Request.Method, httpContext.Request.Path.ToString());
         }
         else if (problem.Status is StatusCodes.Status502BadGateway or StatusCodes.Status503ServiceUnavailable)
         {
@@ -115,6 +121,9 @@ public sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHand
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The vector store failed while serving {Method} {Path}")]
     private static partial void LogVectorStore(ILogger logger, Exception exception, string method, string path);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The reranker failed while serving {Method} {Path}")]
+    private static partial void LogReranker(ILogger logger, Exception exception, string method, string path);
 
     // Without the exception: an outage is one line, not a stack trace per request.
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Reason} (while serving {Method} {Path})")]

@@ -21,6 +21,7 @@ internal sealed class AskCommand : Command
         Arguments.Add(_question);
         Options.Add(CliOptions.Qdrant);
         Options.Add(CliOptions.Postgres);
+        Options.Add(CliOptions.Reranker);
         Options.Add(_set);
         Options.Add(_top);
         Options.Add(_json);

@@ -20,6 +20,7 @@ internal sealed class SearchCommand : Command
         Arguments.Add(_query);
         Options.Add(CliOptions.Qdrant);
         Options.Add(CliOptions.Postgres);
+        Options.Add(CliOptions.Reranker);
         Options.Add(_set);
         Options.Add(_top);
         Options.Add(_documents);
@@ -47,6 +48,11 @@ internal sealed class SearchCommand : Command
         {
             JsonOutput.Write(response);
             return 0;
+        }
+
+        if (response.Reranker is { } reranker)
+        {
+            Console.WriteLine($"(reranked by {reranker}; scores are its relevance scores)");
         }
 
         var rank = 0;

@@ -38,6 +38,7 @@ internal sealed class ServeCommand : Command
         });
         Options.Add(CliOptions.Qdrant);
         Options.Add(CliOptions.Postgres);
+        Options.Add(CliOptions.Reranker);
         Options.Add(_urls);
         Options.Add(_model);
         Options.Add(_device);

@@ -29,6 +29,9 @@ public static class QwenRagTelemetry
     public const string DenseSpan = "retrieval.dense";
     public const string KeywordSpan = "retrieval.keyword";
     public const string FuseSpan = "retrieval.fuse";
+
+    /// <summary>The reranker scoring the fused candidates (tags <see cref="RerankerTag"/>, <see cref="CandidatesTag"/>).</summary>
+    public const string RerankSpan = "retrieval.rerank";
     public const string GenerateSpan = "generation";
 
     public const string JobsInstrument = "qwenrag.jobs";
@@ -52,6 +55,8 @@ public static class QwenRagTelemetry
     public const string OutcomeTag = "qwenrag.outcome";
     public const string DeviceTag = "qwenrag.device";
     public const string GeneratorTag = "qwenrag.generator";
+    public const string RerankerTag = "qwenrag.reranker";
+    public const string CandidatesTag = "qwenrag.candidates";
 
     public static ActivitySource ActivitySource { get; } = new(SourceName);
 
