@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using QwenRag.Core;
 using QwenRag.Hosting;
@@ -30,12 +31,23 @@ internal static class IngestionBenchmark
         public double ChunksPerSecond => Chunks / (Total - ModelLoad).TotalSeconds;
     }
 
-    public static async Task<Result> RunAsync(IReadOnlyList<string> files, CancellationToken cancellationToken = default)
+    /// <param name="files">The documents.</param>
+    /// <param name="overrides">Configuration keys over the environment's (the command line's <c>--embedding</c>).</param>
+    /// <param name="cancellationToken">Cancels the run.</param>
+    public static async Task<Result> RunAsync(
+        IReadOnlyList<string> files, IReadOnlyDictionary<string, string?>? overrides = null, CancellationToken cancellationToken = default)
     {
         var scratch = Path.Combine(Path.GetTempPath(), "qwenrag-bench-" + Guid.NewGuid().ToString("N"));
         try
         {
-            await using var services = new ServiceCollection().AddLogging().AddQwenRag(new DataDirectory(scratch)).BuildServiceProvider();
+            var configuration = new ConfigurationBuilder()
+                .AddEnvironmentVariables()
+                .AddInMemoryCollection(overrides ?? new Dictionary<string, string?>())
+                .Build();
+            await using var services = new ServiceCollection().AddLogging()
+                .AddSingleton<IConfiguration>(configuration)
+                .AddQwenRag(new DataDirectory(scratch))
+                .BuildServiceProvider();
             var extractors = services.GetRequiredService<DocumentExtractors>();
             var limits = services.GetRequiredService<IngestionOptions>().Extraction;
 
