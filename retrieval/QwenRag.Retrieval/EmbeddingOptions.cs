@@ -24,9 +24,11 @@ public sealed class EmbeddingOptions
     public const int MaxQueryInstructionLength = 1000;
 
     /// <summary>The error for a model no source recognises: what was asked, and what could be.</summary>
-    public static string UnknownModelMessage(string model) =>
-        $"Unknown embedding model '{model}' (QwenRag:Embedding:Model or --embedding): give a shipped model, "
-        + $"{SentenceEmbeddingModel.ShippedNames}, or a model folder.";
+    public static string UnknownModelMessage(string model) => Directory.Exists(model)
+        ? $"Embedding model folder '{model}' is not a model this build can run (QwenRag:Embedding:Model or --embedding): "
+          + "a sentence-transformers ONNX folder needs model.onnx (or onnx/model.onnx) and vocab.txt or tokenizer.json."
+        : $"Unknown embedding model '{model}' (QwenRag:Embedding:Model or --embedding): give a shipped model, "
+          + $"{SentenceEmbeddingModel.ShippedNames}, or a model folder.";
 
     public sealed class Validator : IValidateOptions<EmbeddingOptions>
     {

@@ -35,8 +35,8 @@ public sealed class CliErrorTests : IDisposable
     [InlineData("Give either --set NAME or --all", "migrate", "--to-qdrant", "http://127.0.0.1:1")]
     [InlineData("QwenRag:Postgres:ConnectionString is not a valid PostgreSQL connection string", "sets", "list", "--postgres", "Host=db;Port=x")]
     [InlineData("The catalog database (PostgreSQL at 127.0.0.1:1/q) is unavailable", "documents", "list", "--set", "s", "--postgres", "Host=127.0.0.1;Port=1;Username=q;Timeout=2")]
-    [InlineData("Give either --set NAME or --embedding MODEL", "reindex")]
-    [InlineData("--embedding rebuilds a Qdrant collection", "reindex", "--embedding", "all-MiniLM-L6-v2")]
+    [InlineData("Give --set NAME, --embedding MODEL (every set), or both", "reindex")]
+    [InlineData("Unknown embedding model 'no-such-model'", "search", "q", "--set", "s", "--embedding", "no-such-model")]
     public async Task UserError_AnyCommand_OneErrorLineOnStderrNothingOnStdoutExitOne(string message, params string[] arguments)
     {
         var result = await QwenRagProcess.RunAsync(_directory.Path, arguments);

@@ -7,7 +7,9 @@ namespace QwenRag.Retrieval.Embeddings;
 /// Reads a sentence-transformers model folder, as exported for ONNX: <c>model.onnx</c> (or <c>onnx/model.onnx</c>),
 /// <c>vocab.txt</c> or a WordPiece <c>tokenizer.json</c>, <c>modules.json</c> (a Normalize module means L2
 /// normalisation), the pooling module's <c>config.json</c> (<c>1_Pooling/</c> unless modules.json names another path:
-/// mean, CLS or last token), <c>sentence_bert_config.json</c> (max_seq_length, do_lower_case) and
+/// mean, CLS or last token), <c>sentence_bert_config.json</c> (max_seq_length; do_lower_case true lower-cases on top
+/// of the tokenizer, as sentence-transformers does, while otherwise the tokenizer's own setting applies: tokenizer.json's
+/// normaliser or tokenizer_config.json's do_lower_case, else lower-cased for a bare vocab.txt) and
 /// <c>config_sentence_transformers.json</c> (prompts "query" and "document"/"passage" become the prefixes). Only
 /// the ONNX file is required; the rest default to what sentence-transformers assumes (mean pooling, no
 /// normalisation, 512 tokens, no prefixes). The model's id is the folder's name, so that a folder moved or mounted
@@ -56,6 +58,7 @@ public static class SentenceModelFolder
         var (normalize, poolingPath) = ReadModules(folder);
         var pooling = ReadPooling(Path.Combine(folder, poolingPath, "config.json"));
         var (maxTokens, lowerCase) = ReadSentenceBertConfig(Path.Combine(folder, "sentence_bert_config.json"));
+        lowerCase = lowerCase == true ? true : ReadTokenizerLowerCase(Path.Combine(folder, "tokenizer_config.json"));
         var (queryPrefix, documentPrefix) = ReadPrompts(Path.Combine(folder, "config_sentence_transformers.json"));
 
         // Read now, so that a bad vocabulary is reported before the model loads.
@@ -182,6 +185,23 @@ public static class SentenceModelFolder
         }
 
         return (maxTokens, lowerCase);
+    }
+
+    private static bool? ReadTokenizerLowerCase(string path)
+    {
+        using var document = ReadJson(path);
+        if (document is null)
+        {
+            return null;
+        }
+
+        return RequireObject(document, path).TryGetProperty("do_lower_case", out var lower) ? lower.ValueKind switch
+        {
+            JsonValueKind.True => true,
+            JsonValueKind.False => false,
+            _ => throw Malformed(path, "do_lower_case must be true or false"),
+        }
+        : null;
     }
 
     private static (string Query, string Document) ReadPrompts(string path)

@@ -21,7 +21,7 @@ internal static class ShippedResources
         return WordPieceTokenizers.Create(stream, lowerCase: true);
     }
 
-    private static Stream Open(string assembly, string file)
+    internal static Stream Open(string assembly, string file)
     {
         var name = $"{assembly}.Resources.{file}";
         return Assembly.Load(assembly).GetManifestResourceStream(name)
