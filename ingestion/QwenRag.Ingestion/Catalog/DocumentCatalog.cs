@@ -37,14 +37,14 @@ public sealed class DocumentCatalog : IDocumentCatalog
 
         // Every set before this version was embedded with all-MiniLM-L6-v2, the only model there was.
         SqliteMigration.Sql(4, "embedding model per set", $"""
-            CREATE TABLE set_models (
+            CREATE TABLE IF NOT EXISTS set_models (
                 set_name           TEXT NOT NULL PRIMARY KEY,
                 model              TEXT NOT NULL,
                 dimensions         INTEGER NOT NULL,
                 pending_model      TEXT,
                 pending_dimensions INTEGER
             );
-            INSERT INTO set_models (set_name, model, dimensions)
+            INSERT OR IGNORE INTO set_models (set_name, model, dimensions)
             SELECT DISTINCT set_name, '{LegacyModel}', {LegacyDimensions} FROM documents;
             """),
     ];

@@ -47,7 +47,7 @@ public sealed class PostgresDocumentCatalog : IDocumentCatalog
 
         // Every set before this version was embedded with all-MiniLM-L6-v2, the only model there was.
         new(2, "embedding model per set", $"""
-            CREATE TABLE set_models (
+            CREATE TABLE IF NOT EXISTS set_models (
                 set_name           text    NOT NULL PRIMARY KEY,
                 model              text    NOT NULL,
                 dimensions         integer NOT NULL,
@@ -55,7 +55,8 @@ public sealed class PostgresDocumentCatalog : IDocumentCatalog
                 pending_dimensions integer
             );
             INSERT INTO set_models (set_name, model, dimensions)
-            SELECT DISTINCT set_name, '{DocumentCatalog.LegacyModel}', {DocumentCatalog.LegacyDimensions} FROM documents;
+            SELECT DISTINCT set_name, '{DocumentCatalog.LegacyModel}', {DocumentCatalog.LegacyDimensions} FROM documents
+            ON CONFLICT (set_name) DO NOTHING;
             """),
     ];
 
