@@ -1,12 +1,16 @@
 using System.ClientModel;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using OpenAI;
 using QwenRag.Core;
+using QwenRag.Core.Models;
 using QwenRag.Core.Telemetry;
 using QwenRag.Generation.Answering;
 using QwenRag.Generation.Chat;
+using QwenRag.Generation.RetrievalModels;
 
 namespace QwenRag.Generation;
 
@@ -80,6 +84,26 @@ public static class GenerationServices
             .Use(inner => new TokenRateChatClient(inner));
         services.AddSingleton<IAnswerGenerator>(provider =>
             new ChatAnswerGenerator(provider.GetRequiredService<IChatClient>(), ChatAnswerGenerator.ServerName, budget));
+        return services;
+    }
+
+    /// <summary>
+    /// Registers the Qwen3 retrieval model sources: <see cref="Qwen3EmbeddingSource"/> (an
+    /// <see cref="IEmbeddingModelSource"/>) and <see cref="Qwen3RerankerSource"/> (an <see cref="IRerankerSource"/>),
+    /// with their graphs converted into <c>{data}/models</c> and their instructions and devices read from
+    /// <see cref="Qwen3ModelSettings"/>' keys. Safe to call more than once.
+    /// </summary>
+    public static IServiceCollection AddQwen3RetrievalModels(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.TryAddSingleton(provider => new Qwen3GraphCache(
+            Path.Combine((provider.GetService<DataDirectory>() ?? DataDirectory.Resolve(null)).Root, "models")));
+        services.TryAddSingleton(provider =>
+            provider.GetService<IConfiguration>() is { } configuration ? Qwen3ModelSettings.From(configuration) : new Qwen3ModelSettings());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IEmbeddingModelSource, Qwen3EmbeddingSource>(provider => new Qwen3EmbeddingSource(
+            provider.GetRequiredService<Qwen3GraphCache>(), provider.GetRequiredService<Qwen3ModelSettings>().Embedding, provider.GetService<ILoggerFactory>())));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IRerankerSource, Qwen3RerankerSource>(provider => new Qwen3RerankerSource(
+            provider.GetRequiredService<Qwen3GraphCache>(), provider.GetRequiredService<Qwen3ModelSettings>().Reranking, provider.GetService<ILoggerFactory>())));
         return services;
     }
 }

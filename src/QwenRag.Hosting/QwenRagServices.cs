@@ -57,6 +57,7 @@ public static class QwenRagServices
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, BackendsStartup>());
         services.AddIngestion(ingestion);
         services.AddRetrieval(compute.EmbeddingThreads, compute.QueryEmbeddingThreads);
+        services.AddQwen3RetrievalModels();
         if (chat is not null)
         {
             services.AddChatServerGeneration(chat);

@@ -89,8 +89,9 @@ internal static class QwenConfigReader
         var name = list[0].ValueKind == JsonValueKind.String ? list[0].GetString() : list[0].GetRawText();
         return name switch
         {
-            "Qwen2ForCausalLM" => QwenArchitecture.Qwen2,
-            "Qwen3ForCausalLM" => QwenArchitecture.Qwen3,
+            // Qwen2Model/Qwen3Model: the base model without a language-model head (embedding checkpoints).
+            "Qwen2ForCausalLM" or "Qwen2Model" => QwenArchitecture.Qwen2,
+            "Qwen3ForCausalLM" or "Qwen3Model" => QwenArchitecture.Qwen3,
             _ => throw new CheckpointException($"unsupported architecture '{name}'; expected Qwen2ForCausalLM or Qwen3ForCausalLM"),
         };
     }

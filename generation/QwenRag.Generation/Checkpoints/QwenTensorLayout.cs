@@ -3,7 +3,9 @@ namespace QwenRag.Generation.Checkpoints;
 /// <summary>The tensors (names and shapes) a Qwen checkpoint holds for a given config, in checkpoint order.</summary>
 public static class QwenTensorLayout
 {
-    public static IReadOnlyList<ExpectedTensor> For(QwenConfig config)
+    /// <param name="config">The checkpoint's config.</param>
+    /// <param name="languageModelHead">False for a base model (embeddings): no lm_head.weight.</param>
+    public static IReadOnlyList<ExpectedTensor> For(QwenConfig config, bool languageModelHead = true)
     {
         long hidden = config.HiddenSize;
         long qSize = (long)config.NumHeads * config.HeadDim;
@@ -41,7 +43,11 @@ public static class QwenTensorLayout
         }
 
         tensors.Add(new(QwenTensorNames.FinalNorm, [hidden], TensorRole.NormScale));
-        tensors.Add(new(QwenTensorNames.LmHead, [config.VocabSize, hidden], TensorRole.Weight, Optional: config.TieWordEmbeddings));
+        if (languageModelHead)
+        {
+            tensors.Add(new(QwenTensorNames.LmHead, [config.VocabSize, hidden], TensorRole.Weight, Optional: config.TieWordEmbeddings));
+        }
+
         return tensors;
     }
 

@@ -3,6 +3,9 @@ namespace QwenRag.Generation.Checkpoints;
 /// <summary>Hugging Face tensor names of Qwen2/Qwen3 checkpoints.</summary>
 public static class QwenTensorNames
 {
+    /// <summary>What a causal LM puts before the base model's tensor names.</summary>
+    public const string ModelPrefix = "model.";
+
     public const string EmbedTokens = "model.embed_tokens.weight";
     public const string FinalNorm = "model.norm.weight";
     public const string LmHead = "lm_head.weight";

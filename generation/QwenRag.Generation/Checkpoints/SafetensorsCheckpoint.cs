@@ -14,6 +14,8 @@ public sealed class SafetensorsCheckpoint : IDisposable
     // Converted in slices so a tensor over 2 GB never needs one span of bytes.
     private const int ElementsPerSlice = 1 << 20;
 
+    private const string BareEmbedTokens = "embed_tokens.weight";
+
     private readonly List<SafetensorsFile> _files;
     private readonly Dictionary<string, (SafetensorsFile File, SafetensorsEntry Entry)> _tensors;
 
@@ -34,13 +36,40 @@ public sealed class SafetensorsCheckpoint : IDisposable
                 }
             }
         }
+
+        // A base model saved on its own (Qwen3-Embedding, sentence-transformers) has no "model." prefix and no
+        // lm_head: its tensors are read under the causal LM's names, so one layout and one builder serve both.
+        if (!_tensors.ContainsKey(QwenTensorNames.EmbedTokens) && _tensors.ContainsKey(BareEmbedTokens))
+        {
+            IsBaseModel = true;
+            var bare = _tensors.ToList();
+            _tensors.Clear();
+            foreach (var (name, tensor) in bare)
+            {
+                var full = name.StartsWith("lm_head.", StringComparison.Ordinal) ? name : QwenTensorNames.ModelPrefix + name;
+                if (!_tensors.TryAdd(full, tensor))
+                {
+                    throw new CheckpointException($"tensor '{name}' appears both with and without the '{QwenTensorNames.ModelPrefix}' prefix");
+                }
+            }
+        }
     }
 
     public string Directory { get; }
 
     public QwenConfig Config { get; }
 
+    /// <summary>Tensor names, with the <c>model.</c> prefix also for a <see cref="IsBaseModel"/> checkpoint.</summary>
     public IReadOnlyCollection<string> TensorNames => _tensors.Keys;
+
+    /// <summary>
+    /// True when the tensors were saved without the <c>model.</c> prefix (a Qwen2Model/Qwen3Model, such as a
+    /// Qwen3-Embedding checkpoint); they are read under the prefixed names all the same.
+    /// </summary>
+    public bool IsBaseModel { get; }
+
+    /// <summary>Whether logits can be computed: an lm_head tensor, or embeddings tied to the head.</summary>
+    public bool HasLanguageModelHead => Config.TieWordEmbeddings || Contains(QwenTensorNames.LmHead);
 
     /// <summary>Opens a checkpoint folder; throws <see cref="CheckpointException"/> naming what is missing or malformed.</summary>
     public static SafetensorsCheckpoint Open(string directory)
@@ -129,6 +158,22 @@ public sealed class SafetensorsCheckpoint : IDisposable
         }
     }
 
+    /// <summary>Row <paramref name="row"/> of a two-dimensional tensor as float (one vocabulary entry of a head), without reading the rest.</summary>
+    public float[] ReadRowFloat32(string name, long row)
+    {
+        var (file, entry) = Find(name);
+        var dtype = DtypeOf(entry);
+        if (entry.Shape.Length != 2 || row < 0 || row >= entry.Shape[0])
+        {
+            throw new ArgumentOutOfRangeException(nameof(row), row, $"tensor '{name}' has shape {TensorShapes.Format(entry.Shape)}; it has no row {row}");
+        }
+
+        var columns = checked((int)entry.Shape[1]);
+        var result = new float[columns];
+        FloatConversion.ToFloat32(dtype, file.Bytes(entry, row * columns * dtype.ElementSize(), columns * dtype.ElementSize()), result);
+        return result;
+    }
+
     /// <summary>Copies the tensor's stored bytes (little-endian, in <see cref="TensorInfo.Dtype"/>) unconverted.</summary>
     public void ReadBytes(string name, Span<byte> destination)
     {
@@ -152,9 +197,13 @@ public sealed class SafetensorsCheckpoint : IDisposable
     /// Checks that every tensor the architecture needs exists, in a supported dtype, with the shape the config
     /// implies. Extra tensors (lm_head.weight next to tied embeddings, rotary caches) are allowed.
     /// </summary>
-    public void Validate()
+    public void Validate() => Validate(languageModelHead: true);
+
+    /// <inheritdoc cref="Validate()"/>
+    /// <param name="languageModelHead">False when only hidden states are wanted (embeddings): lm_head may be absent.</param>
+    public void Validate(bool languageModelHead)
     {
-        foreach (var expected in QwenTensorLayout.For(Config))
+        foreach (var expected in QwenTensorLayout.For(Config, languageModelHead))
         {
             if (!Contains(expected.Name))
             {

@@ -6,7 +6,7 @@ public static class TinyCheckpoint
     public static void Write(string directory, TinyCheckpointOptions options)
     {
         var config = options.ToConfig();
-        var layout = QwenTensorLayout.For(config).Where(t => !t.Optional).ToList();
+        var layout = QwenTensorLayout.For(config, languageModelHead: !options.BaseModel).Where(t => !t.Optional).ToList();
         if (options.Shards < 1 || options.Shards > layout.Count)
         {
             throw new ArgumentOutOfRangeException(nameof(options), $"Shards must be between 1 and {layout.Count}");
@@ -17,7 +17,7 @@ public static class TinyCheckpoint
 
         // One generator walks the layout in order, so the values do not depend on dtype or sharding.
         var random = new Random(options.Seed);
-        var tensors = layout.Select(t => (t.Name, Shape: t.Shape.Select(d => (int)d).ToArray(), Data: Values(t, options.Scale, random))).ToList();
+        var tensors = layout.Select(t => (Name: SavedName(t.Name, options.BaseModel), Shape: t.Shape.Select(d => (int)d).ToArray(), Data: Values(t, options.Scale, random))).ToList();
 
         if (options.Shards == 1)
         {
@@ -49,6 +49,9 @@ public static class TinyCheckpoint
             Path.Combine(directory, SafetensorsCheckpoint.IndexFileName),
             System.Text.Json.JsonSerializer.Serialize(index, new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
     }
+
+    private static string SavedName(string name, bool baseModel) =>
+        baseModel && name.StartsWith(QwenTensorNames.ModelPrefix, StringComparison.Ordinal) ? name[QwenTensorNames.ModelPrefix.Length..] : name;
 
     private static float[] Values(ExpectedTensor tensor, float scale, Random random)
     {

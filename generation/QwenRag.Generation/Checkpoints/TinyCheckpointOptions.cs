@@ -51,6 +51,12 @@ public sealed record TinyCheckpointOptions
 
     public int Shards { get; init; } = 1;
 
+    /// <summary>
+    /// A base model as Qwen3-Embedding is saved: tensor names without the <c>model.</c> prefix and no lm_head
+    /// (the same values as the causal LM of the same seed, less the head).
+    /// </summary>
+    public bool BaseModel { get; init; }
+
     /// <summary>The config this checkpoint will have.</summary>
     public QwenConfig ToConfig()
     {

@@ -50,6 +50,15 @@ public static class QwenOnnxBuilder
     /// <summary>The symbolic length of a window-sized KV cache input or output.</summary>
     public const string WindowCacheDimension = "window_cache_length";
 
+    /// <summary>The output of a <see cref="QwenGraphKind.HiddenStates"/> graph: the final-norm hidden state of every position.</summary>
+    public const string HiddenStatesOutput = "last_hidden_state";
+
+    /// <summary>Model metadata: which <see cref="QwenGraphKind"/> the graph is.</summary>
+    public const string GraphKindKey = "qwenrag.graph_kind";
+
+    /// <summary>Model metadata: the positions the rotary tables cover (a longer input cannot run).</summary>
+    public const string ContextLengthKey = "qwenrag.context_length";
+
     private const int Int4BlockSize = 32;
 
     private static readonly string[] TokenizerFiles =
@@ -64,12 +73,28 @@ public static class QwenOnnxBuilder
     /// such a graph its shared max_length buffers, which ONNX Runtime refuses when max_length is below the window;
     /// false gives full-length caches on every layer, which genai always runs.
     /// </param>
+    /// <param name="kind">
+    /// A causal LM with KV cache and logits (the default), or the same layers without cache and head, returning the
+    /// final-norm hidden states (embedding and reranking models; a checkpoint without lm_head builds only this).
+    /// </param>
     public static QwenOnnxBuildResult Build(
-        string checkpointDirectory, string outputDirectory, OnnxPrecision precision = OnnxPrecision.Fp32, bool windowedCache = true)
+        string checkpointDirectory,
+        string outputDirectory,
+        OnnxPrecision precision = OnnxPrecision.Fp32,
+        bool windowedCache = true,
+        QwenGraphKind kind = QwenGraphKind.CausalLm)
     {
         var stopwatch = Stopwatch.StartNew();
         using var checkpoint = SafetensorsCheckpoint.Open(checkpointDirectory);
-        checkpoint.Validate();
+        var causal = kind == QwenGraphKind.CausalLm;
+        if (causal && !checkpoint.HasLanguageModelHead)
+        {
+            throw new ArgumentException(
+                $"The checkpoint '{checkpointDirectory}' has no lm_head and untied embeddings (a base model such as Qwen3-Embedding): " +
+                "it has hidden states but no logits, so it cannot be built as a causal LM.");
+        }
+
+        checkpoint.Validate(languageModelHead: causal);
         var config = checkpoint.Config;
         if (config.NumHeads % config.NumKvHeads != 0)
         {
@@ -88,11 +113,16 @@ public static class QwenOnnxBuilder
         var dataPath = Path.Combine(outputDirectory, DataFileName);
         var contextLength = ContextLength(config);
         var dynamicRope = config.RopeScaling.Type == RopeType.Dynamic;
+        if (dynamicRope && !causal)
+        {
+            // Dynamic NTK rescales by each sequence's own length, which one padded pass over a batch cannot give.
+            throw new ArgumentException("dynamic rope scaling is not supported for hidden-state (embedding) graphs.");
+        }
 
         ModelProto model;
         using (var data = new ExternalDataWriter(dataPath))
         {
-            var emitter = new Emitter(checkpoint, config, precision, data, contextLength, dynamicRope, windowedCache);
+            var emitter = new Emitter(checkpoint, config, precision, data, contextLength, dynamicRope, windowedCache && causal, causal);
             model = emitter.Emit();
         }
 
@@ -101,7 +131,11 @@ public static class QwenOnnxBuilder
             model.WriteTo(file);
         }
 
-        GenAiConfig.Write(Path.Combine(outputDirectory, GenAiConfigFileName), config, contextLength, dynamicRope);
+        if (causal)
+        {
+            GenAiConfig.Write(Path.Combine(outputDirectory, GenAiConfigFileName), config, contextLength, dynamicRope);
+        }
+
         foreach (var name in TokenizerFiles)
         {
             var source = Path.Combine(checkpointDirectory, name);
@@ -134,7 +168,7 @@ public static class QwenOnnxBuilder
 
     private sealed class Emitter(
         SafetensorsCheckpoint checkpoint, QwenConfig config, OnnxPrecision precision, ExternalDataWriter data, int contextLength, bool dynamicRope,
-        bool windowedCache)
+        bool windowedCache, bool causal)
     {
         private readonly OnnxGraph _g = new();
         private readonly OnnxDataType _act = precision == OnnxPrecision.Fp16 ? OnnxDataType.Float16 : OnnxDataType.Float;
@@ -150,7 +184,7 @@ public static class QwenOnnxBuilder
             var kv = config.NumKvHeads;
             _g.Input("input_ids", OnnxDataType.Int64, "batch_size", "sequence_length");
             _g.Input("attention_mask", OnnxDataType.Int64, "batch_size", "total_sequence_length");
-            for (var i = 0; i < config.NumLayers; i++)
+            for (var i = 0; causal && i < config.NumLayers; i++)
             {
                 var length = IsWindowCached(i) ? WindowCacheDimension : "past_sequence_length";
                 _g.Input($"past_key_values.{i}.key", _act, "batch_size", kv, length, d);
@@ -198,7 +232,14 @@ public static class QwenOnnxBuilder
             }
 
             var (final, _) = Norm("/model/norm", hidden, residual, "model.norm.weight");
-            Logits(final, embed);
+            if (causal)
+            {
+                Logits(final, embed);
+            }
+            else
+            {
+                HiddenStates(final);
+            }
 
             var model = new ModelProto
             {
@@ -209,6 +250,8 @@ public static class QwenOnnxBuilder
             };
             model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 17 });
             model.OpsetImport.Add(new OperatorSetIdProto { Domain = OnnxGraph.MicrosoftDomain, Version = 1 });
+            model.MetadataProps.Add(new StringStringEntryProto { Key = GraphKindKey, Value = causal ? "causal_lm" : "hidden_states" });
+            model.MetadataProps.Add(new StringStringEntryProto { Key = ContextLengthKey, Value = contextLength.ToString(CultureInfo.InvariantCulture) });
             var windowed = Enumerable.Range(0, config.NumLayers).Where(IsWindowCached).ToArray();
             if (windowed.Length > 0)
             {
@@ -268,15 +311,21 @@ public static class QwenOnnxBuilder
                 attributes.Add(OnnxGraph.Int("sliding_window_cache", 1));
             }
 
+            // Without a cache (hidden states of one pass) past is absent and present stays inside the graph.
+            var (past, present) = causal ? ("past_key_values", "present") : ("", $"{name}/present");
             var outputs = _g.Node(
                 "GroupQueryAttention",
-                [q, k, v, $"past_key_values.{layer}.key", $"past_key_values.{layer}.value", seqlensK, total, cos, sin],
-                [name + "/output", $"present.{layer}.key", $"present.{layer}.value"],
+                [q, k, v, causal ? $"{past}.{layer}.key" : "", causal ? $"{past}.{layer}.value" : "", seqlensK, total, cos, sin],
+                [name + "/output", causal ? $"{present}.{layer}.key" : present + "_key", causal ? $"{present}.{layer}.value" : present + "_value"],
                 OnnxGraph.MicrosoftDomain,
                 [.. attributes]);
-            var length = windowCached ? WindowCacheDimension : "total_sequence_length";
-            _g.Output($"present.{layer}.key", _act, "batch_size", config.NumKvHeads, length, d);
-            _g.Output($"present.{layer}.value", _act, "batch_size", config.NumKvHeads, length, d);
+            if (causal)
+            {
+                var length = windowCached ? WindowCacheDimension : "total_sequence_length";
+                _g.Output($"present.{layer}.key", _act, "batch_size", config.NumKvHeads, length, d);
+                _g.Output($"present.{layer}.value", _act, "batch_size", config.NumKvHeads, length, d);
+            }
+
             return Linear(name + "/o_proj", outputs[0], p + "self_attn.o_proj", config.HiddenSize, config.NumHeads * d);
         }
 
@@ -385,6 +434,21 @@ public static class QwenOnnxBuilder
             }
 
             _g.Output("logits", OnnxDataType.Float, "batch_size", "sequence_length", config.VocabSize);
+        }
+
+        /// <summary>The final-norm hidden states [batch, sequence, hidden] in float32, for pooling by the caller.</summary>
+        private void HiddenStates(string hidden)
+        {
+            if (_act == OnnxDataType.Float)
+            {
+                _g.Node("Identity", [hidden], HiddenStatesOutput);
+            }
+            else
+            {
+                _g.Node("Cast", [hidden], HiddenStatesOutput, "", OnnxGraph.Int("to", (long)OnnxDataType.Float));
+            }
+
+            _g.Output(HiddenStatesOutput, OnnxDataType.Float, "batch_size", "sequence_length", config.HiddenSize);
         }
 
         /// <summary>Reads one checkpoint tensor as float32 into the reused buffer.</summary>

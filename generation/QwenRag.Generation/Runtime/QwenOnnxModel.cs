@@ -61,7 +61,7 @@ public sealed class QwenOnnxModel : IDisposable
 
         (ContextLength, EosTokenId) = ReadGenAiConfig(Path.Combine(modelDirectory, QwenOnnxBuilder.GenAiConfigFileName));
         var choice = DeviceChoice.Choose(options, QwenOnnxGraph.KvElementType(modelPath), OrtEnv.Instance().GetAvailableProviders());
-        (_sessionOptions, _session, choice) = Open(modelPath, options, choice);
+        (_sessionOptions, _session, choice) = QwenSessions.Open(modelPath, options, choice);
         Device = choice.Device;
         DeviceReason = choice.Reason;
         if (choice.Device == options.Device)
@@ -375,47 +375,6 @@ public sealed class QwenOnnxModel : IDisposable
 
     /// <summary>Positions layer <paramref name="layer"/>'s buffer holds in a cache for <paramref name="tokens"/> tokens.</summary>
     private int BufferLength(int layer, int tokens) => _windowCached[layer] ? WindowCacheLength : tokens;
-
-    private static (SessionOptions Options, InferenceSession Session, DeviceChoice Choice) Open(
-        string modelPath, QwenRuntimeOptions options, DeviceChoice choice)
-    {
-        if (choice.Device == ExecutionDevice.Cuda)
-        {
-            var cuda = new SessionOptions();
-            try
-            {
-                cuda.AppendExecutionProvider_CUDA(options.CudaDeviceId);
-                return (cuda, new InferenceSession(modelPath, cuda), choice);
-            }
-            catch (OnnxRuntimeException exception)
-            {
-                cuda.Dispose();
-                choice = new DeviceChoice(ExecutionDevice.Cpu, $"the CUDA provider could not start ({FirstLine(exception.Message)})");
-            }
-        }
-
-        var cpu = new SessionOptions();
-        if (options.IntraOpThreads is { } threads)
-        {
-            cpu.IntraOpNumThreads = threads;
-        }
-
-        try
-        {
-            return (cpu, new InferenceSession(modelPath, cpu), choice);
-        }
-        catch
-        {
-            cpu.Dispose();
-            throw;
-        }
-    }
-
-    private static string FirstLine(string text)
-    {
-        var end = text.IndexOf('\n', StringComparison.Ordinal);
-        return (end < 0 ? text : text[..end]).Trim();
-    }
 
     private static (int ContextLength, int? Eos) ReadGenAiConfig(string path)
     {

@@ -8,7 +8,9 @@ namespace QwenRag.Ingestion.Chunking;
 /// <summary>
 /// Cuts a document into chunks that fit the embedding model: paragraph boundaries first, then sentence
 /// boundaries, then words, with whole trailing sentences of each chunk repeated at the start of the next.
-/// Each sentence is tokenised once; each finished chunk is counted once more as a guard.
+/// Each sentence is tokenised once; each finished chunk is counted once more as a guard. Each chunk carries the
+/// heading in effect at its first sentence (see <see cref="ExtractedSection.Headings"/>); its text is the document's
+/// own.
 /// </summary>
 public sealed class Chunker
 {
@@ -17,6 +19,7 @@ public sealed class Chunker
     private static readonly SearchValues<char> ControlWhitespace = SearchValues.Create("\n\r\t\v\f");
 
     private readonly Tokenizer _tokenizer;
+    private readonly ChunkingOptions _options;
     private readonly int _budget;
     private readonly int _target;
     private readonly int _overlap;
@@ -29,10 +32,35 @@ public sealed class Chunker
         ArgumentOutOfRangeException.ThrowIfLessThan(options.TargetTokens, 1, nameof(options.TargetTokens));
         ArgumentOutOfRangeException.ThrowIfNegative(options.OverlapTokens, nameof(options.OverlapTokens));
         _tokenizer = tokenizer;
+        _options = options;
         _budget = options.MaxTokens - SpecialTokens;
         _target = Math.Min(options.TargetTokens, _budget);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(options.OverlapTokens, _target, nameof(options.OverlapTokens));
         _overlap = options.OverlapTokens;
+    }
+
+    /// <summary>The input limit chunks are cut for, [CLS] and [SEP] included (<see cref="ChunkingOptions.MaxTokens"/>).</summary>
+    public int MaxTokens => _options.MaxTokens;
+
+    /// <summary>
+    /// A chunker like this one with chunks of at most <paramref name="maxTokens"/> (never more than this one's;
+    /// target and overlap shrink with it where they would not fit), e.g. to leave room for text embedded with each chunk.
+    /// </summary>
+    public Chunker WithMaxTokens(int maxTokens)
+    {
+        var max = Math.Max(Math.Min(maxTokens, _options.MaxTokens), SpecialTokens + 8);
+        if (max == _options.MaxTokens)
+        {
+            return this;
+        }
+
+        var target = Math.Min(_options.TargetTokens, max - SpecialTokens);
+        return new Chunker(_tokenizer, new ChunkingOptions
+        {
+            MaxTokens = max,
+            TargetTokens = target,
+            OverlapTokens = Math.Min(_options.OverlapTokens, target / 5),
+        });
     }
 
     /// <summary>Tokens of <paramref name="text"/> alone, without [CLS] and [SEP].</summary>
@@ -149,7 +177,7 @@ public sealed class Chunker
             return;
         }
 
-        chunks.Add(new TextChunk(chunks.Count, segments.Min(s => s.Page), segments.Max(s => s.Page), text));
+        chunks.Add(new TextChunk(chunks.Count, segments.Min(s => s.Page), segments.Max(s => s.Page), text, segments[0].Heading));
     }
 
     private static string Join(List<Segment> segments)
@@ -166,10 +194,18 @@ public sealed class Chunker
     private List<Segment> Segments(ExtractedDocument document)
     {
         var segments = new List<Segment>();
+        string? heading = null;
         foreach (var section in document.Sections)
         {
+            var headings = section.Headings;
+            var nextHeading = 0;
+            var paragraphCursor = 0;
             foreach (var paragraph in SentenceBoundaries.Paragraphs(section.Text))
             {
+                // Paragraphs and sentences are pieces of the section's text in order: found where the last one ended.
+                var paragraphAt = section.Text.IndexOf(paragraph, paragraphCursor, StringComparison.Ordinal);
+                paragraphCursor = paragraphAt + paragraph.Length;
+                var sentenceCursor = 0;
                 var join = SegmentJoin.Paragraph;
                 foreach (var (separator, sentence) in SentenceBoundaries.Sentences(paragraph))
                 {
@@ -178,7 +214,16 @@ public sealed class Chunker
                         join = SentenceBoundaries.JoinFor(separator);
                     }
 
-                    AddSentence(sentence, section.Page, join, segments);
+                    var sentenceAt = paragraph.IndexOf(sentence, sentenceCursor, StringComparison.Ordinal);
+                    sentenceCursor = sentenceAt + sentence.Length;
+
+                    // A heading that starts within the sentence is the sentence's heading.
+                    while (nextHeading < headings.Count && headings[nextHeading].Offset < paragraphAt + sentenceCursor)
+                    {
+                        heading = headings[nextHeading++].Text;
+                    }
+
+                    AddSentence(sentence, section.Page, join, heading, segments);
                 }
             }
         }
@@ -186,7 +231,7 @@ public sealed class Chunker
         return segments;
     }
 
-    private void AddSentence(string sentence, int page, SegmentJoin join, List<Segment> segments)
+    private void AddSentence(string sentence, int page, SegmentJoin join, string? heading, List<Segment> segments)
     {
         var tokens = CountTokens(sentence);
         if (tokens == 0)
@@ -196,7 +241,7 @@ public sealed class Chunker
 
         if (tokens <= _budget)
         {
-            segments.Add(new Segment(sentence, page, tokens, join));
+            segments.Add(new Segment(sentence, page, tokens, join, heading));
             return;
         }
 
@@ -207,17 +252,17 @@ public sealed class Chunker
             var wordTokens = CountTokens(word);
             if (wordTokens > _budget)
             {
-                AddHardSplit(word, page, wordJoin, segments);
+                AddHardSplit(word, page, wordJoin, heading, segments);
             }
             else if (wordTokens > 0)
             {
-                segments.Add(new Segment(word, page, wordTokens, wordJoin));
+                segments.Add(new Segment(word, page, wordTokens, wordJoin, heading));
             }
         }
     }
 
     /// <summary>A "word" longer than a whole chunk (a URL, a hash, a table squashed together): the longest prefixes that fit.</summary>
-    private void AddHardSplit(string word, int page, SegmentJoin join, List<Segment> segments)
+    private void AddHardSplit(string word, int page, SegmentJoin join, string? heading, List<Segment> segments)
     {
         var rest = word;
         while (rest.Length > 0)
@@ -242,7 +287,7 @@ public sealed class Chunker
             }
 
             var piece = rest[..low];
-            segments.Add(new Segment(piece, page, CountTokens(piece), join));
+            segments.Add(new Segment(piece, page, CountTokens(piece), join, heading));
             join = SegmentJoin.Glued;
             rest = rest[low..];
         }

@@ -23,6 +23,8 @@ internal sealed class DocxBodyReader(XmlReader reader, string fileName, Extracti
     // Paragraphs being read, innermost last: text goes to all of them, as a paragraph's text includes its nested ones.
     private readonly List<OpenParagraph> _paragraphs = [];
 
+    private readonly List<(int Level, string Text)> _headings = [];
+
     private List<string?>? _cell;
     private List<string>? _row;
     private long _elements;
@@ -39,6 +41,12 @@ internal sealed class DocxBodyReader(XmlReader reader, string fileName, Extracti
         Paragraph,
         Text,
     }
+
+    /// <summary>
+    /// Body paragraphs in the Title style (level 0) or the Heading1 to Heading3 styles (levels 1 to 3), in order;
+    /// filled by <see cref="ReadBlocks"/>.
+    /// </summary>
+    public IReadOnlyList<(int Level, string Text)> Headings => _headings;
 
     public List<string> ReadBlocks()
     {
@@ -108,6 +116,11 @@ internal sealed class DocxBodyReader(XmlReader reader, string fileName, Extracti
                 break;
         }
 
+        if (name == "pStyle" && depth >= 2 && _names[depth - 1] == "pPr" && _roles[depth - 2] == Role.Paragraph && _paragraphs.Count > 0)
+        {
+            _paragraphs[^1].HeadingLevel = HeadingLevel(reader.GetAttribute("val", reader.NamespaceURI));
+        }
+
         if (_paragraphs.Count > 0)
         {
             switch (name)
@@ -155,6 +168,10 @@ internal sealed class DocxBodyReader(XmlReader reader, string fileName, Extracti
                 else if (_paragraphs.Count == 0)
                 {
                     _blocks.Add(text);
+                    if (paragraph.HeadingLevel >= 0 && _headings.Count < DocumentHeadings.MaxPerDocument)
+                    {
+                        _headings.Add((paragraph.HeadingLevel, text));
+                    }
                 }
 
                 break;
@@ -201,9 +218,21 @@ internal sealed class DocxBodyReader(XmlReader reader, string fileName, Extracti
         }
     }
 
+    // Style ids as Word and pandoc write them; localised Word versions may use other ids for the same styles.
+    private static int HeadingLevel(string? style) => style?.ToUpperInvariant() switch
+    {
+        "TITLE" => 0,
+        "HEADING1" => 1,
+        "HEADING2" => 2,
+        "HEADING3" => 3,
+        _ => -1,
+    };
+
     private sealed class OpenParagraph(int cellSlot)
     {
         public int CellSlot { get; } = cellSlot;
+
+        public int HeadingLevel { get; set; } = -1;
 
         public StringBuilder Text { get; } = new();
     }

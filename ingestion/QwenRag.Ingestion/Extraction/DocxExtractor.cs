@@ -8,7 +8,8 @@ namespace QwenRag.Ingestion.Extraction;
 /// <summary>
 /// DOCX through the Open XML SDK: body paragraphs and table rows in document order. The zip directory is checked
 /// before anything is inflated, and the body is read as a stream of XML (never loaded whole), counting what is
-/// actually inflated, so a zip bomb stops at the first bound it reaches.
+/// actually inflated, so a zip bomb stops at the first bound it reaches. The title is the core properties' title, else
+/// the first paragraph in the Title style; paragraphs in the Heading1 to Heading3 styles are its headings.
 /// </summary>
 public sealed class DocxExtractor : IDocumentExtractor
 {
@@ -37,6 +38,8 @@ public sealed class DocxExtractor : IDocumentExtractor
         }
 
         List<string> blocks;
+        IReadOnlyList<(int Level, string Text)> headings;
+        string? propertiesTitle;
         try
         {
             CheckDirectory(bytes, fileName, limits);
@@ -53,7 +56,10 @@ public sealed class DocxExtractor : IDocumentExtractor
                 IgnoreComments = true,
                 IgnoreProcessingInstructions = true,
             });
-            blocks = new DocxBodyReader(reader, fileName, limits, cancellationToken).ReadBlocks();
+            var body = new DocxBodyReader(reader, fileName, limits, cancellationToken);
+            blocks = body.ReadBlocks();
+            headings = body.Headings;
+            propertiesTitle = document.PackageProperties.Title;
         }
         catch (Exception ex) when (ex is not DocumentRejectedException and not OperationCanceledException and not OutOfMemoryException)
         {
@@ -62,9 +68,15 @@ public sealed class DocxExtractor : IDocumentExtractor
         }
 
         var text = TextLayout.JoinParagraphs(blocks);
-        return text.Length > 0
-            ? new ExtractedDocument([new ExtractedSection(1, text)])
-            : throw DocumentBytes.NoText(fileName, "document");
+        if (text.Length == 0)
+        {
+            throw DocumentBytes.NoText(fileName, "document");
+        }
+
+        var title = DocumentHeadings.Clean(propertiesTitle)
+            ?? headings.Where(heading => heading.Level == 0).Select(heading => DocumentHeadings.Clean(heading.Text)).FirstOrDefault(t => t is not null);
+        var located = DocumentHeadings.Locate(text, headings.Where(heading => heading.Level > 0).Select(heading => heading.Text));
+        return new ExtractedDocument([new ExtractedSection(1, text) { Headings = located }], title);
     }
 
     // The central directory, read before any entry is inflated: what it declares must already be within bounds.

@@ -1,13 +1,15 @@
 using System.Text;
 using System.Text.RegularExpressions;
 using AngleSharp.Dom;
+using AngleSharp.Html.Dom;
 using AngleSharp.Html.Parser;
 
 namespace QwenRag.Ingestion.Extraction;
 
 /// <summary>
 /// HTML through AngleSharp: the visible text of the body (no scripts, styles, templates or hidden elements),
-/// block elements as paragraphs, table rows as lines, entities decoded.
+/// block elements as paragraphs, table rows as lines, entities decoded. The title is the page's &lt;title&gt;, else its
+/// first &lt;h1&gt;; shown h1 to h3 elements are its headings.
 /// </summary>
 public sealed partial class HtmlExtractor : IDocumentExtractor
 {
@@ -24,6 +26,8 @@ public sealed partial class HtmlExtractor : IDocumentExtractor
         "hr", "li", "main", "nav", "ol", "p", "pre", "section", "summary", "table", "tbody", "thead", "tfoot", "ul",
     };
 
+    private const int HeadingNodes = 4096;
+
     public IReadOnlyCollection<string> Extensions { get; } = [".html", ".htm", ".xhtml"];
 
     public IReadOnlyCollection<string> ContentTypes { get; } = ["text/html", "application/xhtml+xml"];
@@ -31,15 +35,36 @@ public sealed partial class HtmlExtractor : IDocumentExtractor
     public ExtractedDocument Extract(Stream content, string fileName, ExtractionLimits limits, CancellationToken cancellationToken)
     {
         var html = DocumentBytes.WithinTextLimit(TextDecoder.Decode(DocumentBytes.ReadAll(content, fileName)), fileName, limits);
-        var text = TextOfFragment(html, fileName, limits, cancellationToken);
-        return text.Length > 0
-            ? new ExtractedDocument([new ExtractedSection(1, text)])
-            : throw DocumentBytes.NoText(fileName, "HTML page");
+        using var document = Parse(html, fileName, limits, cancellationToken);
+        var text = document.Body is { } body ? VisibleText(body, cancellationToken) : "";
+        if (text.Length == 0)
+        {
+            throw DocumentBytes.NoText(fileName, "HTML page");
+        }
+
+        // h1 to h3 that are shown, with their text as the page's text lays it out.
+        var headings = document.Body is null
+            ? []
+            : document.Body.QuerySelectorAll("h1, h2, h3")
+                .Where(heading => !HiddenWithin(heading, document.Body))
+                .Take(DocumentHeadings.MaxPerDocument)
+                .Select(heading => (heading.LocalName, Text: VisibleText(heading, cancellationToken, HeadingNodes)))
+                .ToList();
+        var title = DocumentHeadings.Clean(document.Title)
+            ?? headings.Where(heading => heading.LocalName == "h1").Select(heading => DocumentHeadings.Clean(heading.Text)).FirstOrDefault(t => t is not null);
+        var located = DocumentHeadings.Locate(text, headings.Select(heading => heading.Text));
+        return new ExtractedDocument([new ExtractedSection(1, text) { Headings = located }], title);
     }
 
     /// <summary>The visible text of an HTML document or fragment.</summary>
     /// <exception cref="DocumentRejectedException">It nests too deep or has too many elements.</exception>
     internal static string TextOfFragment(string html, string fileName, ExtractionLimits limits, CancellationToken cancellationToken)
+    {
+        using var document = Parse(html, fileName, limits, cancellationToken);
+        return document.Body is { } body ? VisibleText(body, cancellationToken) : "";
+    }
+
+    private static IHtmlDocument Parse(string html, string fileName, ExtractionLimits limits, CancellationToken cancellationToken)
     {
         HtmlNesting.Check(html, fileName, limits, cancellationToken);
         var elements = 0;
@@ -62,18 +87,32 @@ public sealed partial class HtmlExtractor : IDocumentExtractor
                 }
             },
         });
-        using var document = parser.ParseDocument(html);
-        var builder = new StringBuilder();
-        if (document.Body is { } body)
-        {
-            AppendVisibleText(body, builder, cancellationToken);
-        }
+        return parser.ParseDocument(html);
+    }
 
+    // maxNodes bounds a heading's walk: nested headings would otherwise each read the rest of the page.
+    private static string VisibleText(INode root, CancellationToken cancellationToken, int maxNodes = int.MaxValue)
+    {
+        var builder = new StringBuilder();
+        AppendVisibleText(root, builder, cancellationToken, maxNodes);
         return TextLayout.Normalize(builder.ToString());
     }
 
+    private static bool HiddenWithin(IElement element, IElement root)
+    {
+        for (var current = element; current is not null && current != root; current = current.ParentElement)
+        {
+            if (IsHidden(current))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     // Iterative, so that no nesting the parser accepts can overflow the stack.
-    private static void AppendVisibleText(INode root, StringBuilder builder, CancellationToken cancellationToken)
+    private static void AppendVisibleText(INode root, StringBuilder builder, CancellationToken cancellationToken, int maxNodes)
     {
         var frames = new Stack<Frame>();
         frames.Push(new Frame(root.ChildNodes, preformatted: false, block: false));
@@ -94,6 +133,11 @@ public sealed partial class HtmlExtractor : IDocumentExtractor
             if (++visited % 4096 == 0)
             {
                 cancellationToken.ThrowIfCancellationRequested();
+            }
+
+            if (visited > maxNodes || (maxNodes < int.MaxValue && builder.Length > 4 * DocumentHeadings.MaxLength))
+            {
+                return;
             }
 
             var child = frame.Children[frame.Next++];

@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.RegularExpressions;
 using Markdig;
 using Markdig.Extensions.Tables;
 using Markdig.Extensions.Yaml;
@@ -7,9 +8,14 @@ using Markdig.Syntax.Inlines;
 
 namespace QwenRag.Ingestion.Extraction;
 
-/// <summary>Markdown through Markdig: headings, paragraphs, list items, table rows and code blocks as plain text.</summary>
-public sealed class MarkdownExtractor : IDocumentExtractor
+/// <summary>
+/// Markdown through Markdig: headings, paragraphs, list items, table rows and code blocks as plain text. The title is
+/// the front matter's <c>title:</c>, else the first level-1 heading; headings of levels 1 to 3 are reported.
+/// </summary>
+public sealed partial class MarkdownExtractor : IDocumentExtractor
 {
+    private const int HeadingLevels = 3;
+
     private static readonly MarkdownPipeline Pipeline = new MarkdownPipelineBuilder()
         .UsePipeTables()
         .UseGridTables()
@@ -36,15 +42,29 @@ public sealed class MarkdownExtractor : IDocumentExtractor
         }
 
         var blocks = new List<string>();
-        AddBlocks(markdown, blocks, html => HtmlExtractor.TextOfFragment(html, fileName, limits, cancellationToken));
+        var headings = new List<(int Level, string Text)>();
+        AddBlocks(markdown, blocks, html => HtmlExtractor.TextOfFragment(html, fileName, limits, cancellationToken), headings);
         var text = TextLayout.JoinParagraphs(blocks);
-        return text.Length > 0
-            ? new ExtractedDocument([new ExtractedSection(1, text)])
-            : throw DocumentBytes.NoText(fileName, "Markdown file");
+        if (text.Length == 0)
+        {
+            throw DocumentBytes.NoText(fileName, "Markdown file");
+        }
+
+        var title = DocumentHeadings.Clean(FrontMatterTitle(markdown))
+            ?? headings.Where(heading => heading.Level == 1).Select(heading => DocumentHeadings.Clean(heading.Text)).FirstOrDefault(t => t is not null);
+        var located = DocumentHeadings.Locate(text, headings.Where(heading => heading.Level <= HeadingLevels).Select(heading => heading.Text));
+        return new ExtractedDocument([new ExtractedSection(1, text) { Headings = located }], title);
     }
 
-    // htmlText reads an HTML block within the document's limits.
-    private static void AddBlocks(ContainerBlock container, List<string> blocks, Func<string, string> htmlText)
+    private static string? FrontMatterTitle(MarkdownDocument markdown) =>
+        markdown.OfType<YamlFrontMatterBlock>().FirstOrDefault() is { } front
+            && FrontMatterTitleLine().Match(front.Lines.ToString()) is { Success: true } match
+            ? match.Groups[1].Value.Trim().Trim('"', '\'')
+            : null;
+
+    // htmlText reads an HTML block within the document's limits; headings (level, text) are collected when given.
+    private static void AddBlocks(
+        ContainerBlock container, List<string> blocks, Func<string, string> htmlText, List<(int Level, string Text)>? headings = null)
     {
         foreach (var block in container)
         {
@@ -52,6 +72,15 @@ public sealed class MarkdownExtractor : IDocumentExtractor
             {
                 case YamlFrontMatterBlock:
                 case ThematicBreakBlock:
+                    break;
+                case HeadingBlock { Inline: not null } heading:
+                    var headingText = InlineText(heading.Inline);
+                    blocks.Add(headingText);
+                    if (headings is not null && headings.Count < DocumentHeadings.MaxPerDocument)
+                    {
+                        headings.Add((heading.Level, headingText));
+                    }
+
                     break;
                 case Table table:
                     foreach (var row in table.OfType<TableRow>())
@@ -70,7 +99,7 @@ public sealed class MarkdownExtractor : IDocumentExtractor
                     blocks.Add(leaf.Lines.ToString());
                     break;
                 case ContainerBlock child:
-                    AddBlocks(child, blocks, htmlText);
+                    AddBlocks(child, blocks, htmlText, headings);
                     break;
             }
         }
@@ -129,4 +158,7 @@ public sealed class MarkdownExtractor : IDocumentExtractor
             pending.Push(inline);
         }
     }
+
+    [GeneratedRegex(@"^title\s*:\s*(.+)$", RegexOptions.Multiline | RegexOptions.IgnoreCase)]
+    private static partial Regex FrontMatterTitleLine();
 }

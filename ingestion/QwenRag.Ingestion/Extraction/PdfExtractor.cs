@@ -5,7 +5,11 @@ using UglyToad.PdfPig.Exceptions;
 
 namespace QwenRag.Ingestion.Extraction;
 
-/// <summary>PDF through PdfPig: one section per page, in content-stream order, numbered by physical page.</summary>
+/// <summary>
+/// PDF through PdfPig: one section per page, in content-stream order, numbered by physical page. The title is the
+/// document information's (when meaningful), else the largest line of page 1; headings come from the outline, or
+/// where there is none, from the lines set clearly larger than each page's body text.
+/// </summary>
 public sealed class PdfExtractor : IDocumentExtractor
 {
     private static readonly ContentOrderTextExtractor.Options LayoutOptions = new()
@@ -22,6 +26,7 @@ public sealed class PdfExtractor : IDocumentExtractor
     {
         var bytes = DocumentBytes.ReadAll(content, fileName);
         var sections = new List<ExtractedSection>();
+        string? documentTitle;
         try
         {
             using var document = PdfDocument.Open(bytes);
@@ -33,6 +38,9 @@ public sealed class PdfExtractor : IDocumentExtractor
                     nameof(ExtractionLimits.MaxPages));
             }
 
+            var outline = PdfHeadings.Outline(document);
+            var title = PdfHeadings.InformationTitle(document);
+            var headingCount = 0;
             var characters = 0L;
             for (var number = 1; number <= document.NumberOfPages; number++)
             {
@@ -57,11 +65,37 @@ public sealed class PdfExtractor : IDocumentExtractor
                     throw DocumentBytes.TextTooLong(fileName, limits);
                 }
 
-                if (text.Length > 0)
+                if (text.Length == 0)
                 {
-                    sections.Add(new ExtractedSection(number, text));
+                    continue;
                 }
+
+                IReadOnlyList<SectionHeading> headings = [];
+                if (outline is null || (number == 1 && title is null))
+                {
+                    var lines = PdfHeadings.LargeLines(page);
+                    if (number == 1 && title is null && lines.Count > 0)
+                    {
+                        title = lines.MaxBy(line => line.Size).Text;
+                    }
+
+                    if (outline is null)
+                    {
+                        headings = PdfHeadings.Locate(text, lines.Select(line => line.Text), missingAtStart: false);
+                    }
+                }
+
+                if (outline is not null && outline.TryGetValue(number, out var entries))
+                {
+                    headings = PdfHeadings.Locate(text, entries, missingAtStart: true);
+                }
+
+                headings = [.. headings.Take(DocumentHeadings.MaxPerDocument - headingCount)];
+                headingCount += headings.Count;
+                sections.Add(new ExtractedSection(number, text) { Headings = headings });
             }
+
+            documentTitle = title;
         }
         catch (PdfDocumentEncryptedException ex)
         {
@@ -75,7 +109,7 @@ public sealed class PdfExtractor : IDocumentExtractor
         }
 
         return sections.Count > 0
-            ? new ExtractedDocument(sections)
+            ? new ExtractedDocument(sections, documentTitle)
             : throw new DocumentRejectedException(
                 fileName, DocumentRejectionReason.NoText, "the PDF contains no text layer (scanned pages need OCR, which is not supported)");
     }

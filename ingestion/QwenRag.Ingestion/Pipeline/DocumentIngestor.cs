@@ -32,6 +32,7 @@ public sealed partial class DocumentIngestor
     private readonly IEmbeddingGenerator<string, Embedding<float>> _embedder;
     private readonly IVectorStore _vectors;
     private readonly IngestionOptions _options;
+    private readonly int? _modelMaxInputTokens;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _writer = new(1, 1);
 
@@ -52,6 +53,7 @@ public sealed partial class DocumentIngestor
         _embedder = embedder;
         _vectors = vectors;
         _options = (options ?? new IngestionOptions()).ThrowIfInvalid();
+        _modelMaxInputTokens = (embedder.GetService(typeof(EmbeddingModelInfo)) as EmbeddingModelInfo)?.MaxInputTokens;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
     }
 
@@ -390,10 +392,10 @@ public sealed partial class DocumentIngestor
     {
         progress?.Report(new IngestionProgress(entry.Name, "chunking", 0.05));
         var chunking = new StageTiming("chunk", QwenRagTelemetry.ChunkSpan);
-        IReadOnlyList<TextChunk> chunks;
+        IReadOnlyList<ContextualChunk> chunks;
         using (var step = chunking.Begin())
         {
-            chunks = _chunker.Chunk(document);
+            chunks = ChunkContext.Chunk(_chunker, document, entry.Name, _options.EmbedContext, _modelMaxInputTokens);
             step.Activity?.SetTag(QwenRagTelemetry.ChunksTag, chunks.Count);
         }
 
@@ -429,15 +431,15 @@ public sealed partial class DocumentIngestor
             foreach (var batch in chunks.Chunk(_options.BatchSize))
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var records = batch.Select(chunk => new ChunkRecord(
-                    ChunkIds.For(entry.Set, entry.Id, chunk.Index), entry.Set, entry.Id, entry.Name, chunk.Index,
-                    chunk.PageStart, chunk.PageEnd, chunk.Text, entry.Tags)).ToArray();
+                var records = batch.Select(item => new ChunkRecord(
+                    ChunkIds.For(entry.Set, entry.Id, item.Chunk.Index), entry.Set, entry.Id, entry.Name, item.Chunk.Index,
+                    item.Chunk.PageStart, item.Chunk.PageEnd, item.Chunk.Text, entry.Tags)).ToArray();
                 GeneratedEmbeddings<Embedding<float>> embeddings;
                 using (var step = embedding.Begin())
                 {
                     step.Activity?.SetTag(QwenRagTelemetry.ChunksTag, records.Length);
                     embeddings = await _embedder.GenerateAsync(
-                        records.Select(record => record.Text), cancellationToken: cancellationToken);
+                        batch.Select(item => item.EmbeddedText), cancellationToken: cancellationToken);
                 }
 
                 var vectors = records.Select((record, i) => new ChunkVector(record, embeddings[i].Vector)).ToArray();

@@ -13,6 +13,13 @@ public sealed record IngestionOptions
     /// <summary>Chunks embedded and written per step; also the granularity of progress reports.</summary>
     public int BatchSize { get; init; } = 32;
 
+    /// <summary>
+    /// Embeds each chunk with its document's title and the heading it is under (see <see cref="ChunkContext"/>);
+    /// the stored, searched-by-keyword and cited text stays the chunk's own. Takes effect for documents indexed
+    /// afterwards (<c>reindex</c> redoes a set).
+    /// </summary>
+    public bool EmbedContext { get; init; } = true;
+
     /// <summary>The work extracting one document may cause.</summary>
     public ExtractionLimits Extraction { get; init; } = new();
 

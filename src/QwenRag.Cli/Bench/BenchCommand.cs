@@ -17,5 +17,6 @@ internal sealed class BenchCommand : Command
         Subcommands.Add(new BenchColdStartCommand());
         Subcommands.Add(new BenchHttpCommand());
         Subcommands.Add(new BenchGenerateCommand());
+        Subcommands.Add(new BenchQwen3Command());
     }
 }

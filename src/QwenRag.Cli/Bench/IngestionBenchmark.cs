@@ -3,6 +3,7 @@ using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using QwenRag.Core;
+using QwenRag.Core.Models;
 using QwenRag.Hosting;
 using QwenRag.Ingestion.Chunking;
 using QwenRag.Ingestion.Extraction;
@@ -40,16 +41,20 @@ internal static class IngestionBenchmark
         var scratch = Path.Combine(Path.GetTempPath(), "qwenrag-bench-" + Guid.NewGuid().ToString("N"));
         try
         {
+            // The environment's QwenRag__* settings apply, as for every command (QwenRag__Ingestion__EmbedContext=false),
+            // under the command line's (--embedding).
             var configuration = new ConfigurationBuilder()
                 .AddEnvironmentVariables()
                 .AddInMemoryCollection(overrides ?? new Dictionary<string, string?>())
                 .Build();
-            await using var services = new ServiceCollection().AddLogging()
+            await using var services = new ServiceCollection()
+                .AddLogging()
                 .AddSingleton<IConfiguration>(configuration)
                 .AddQwenRag(new DataDirectory(scratch))
                 .BuildServiceProvider();
             var extractors = services.GetRequiredService<DocumentExtractors>();
-            var limits = services.GetRequiredService<IngestionOptions>().Extraction;
+            var ingestion = services.GetRequiredService<IngestionOptions>();
+            var limits = ingestion.Extraction;
 
             var clock = Stopwatch.StartNew();
             var documents = new List<(string Name, ExtractedDocument Document)>();
@@ -74,11 +79,12 @@ internal static class IngestionBenchmark
             var modelLoad = clock.Elapsed;
 
             clock.Restart();
-            var records = new List<ChunkRecord>();
+            var records = new List<(ChunkRecord Record, string Embedded)>();
+            var window = (embedder.GetService(typeof(EmbeddingModelInfo)) as EmbeddingModelInfo)?.MaxInputTokens;
             foreach (var (name, document) in documents)
             {
-                records.AddRange(chunker.Chunk(document).Select(chunk => new ChunkRecord(
-                    Guid.NewGuid(), "bench", name, name, chunk.Index, chunk.PageStart, chunk.PageEnd, chunk.Text, [])));
+                records.AddRange(ChunkContext.Chunk(chunker, document, name, ingestion.EmbedContext, window).Select(item => (new ChunkRecord(
+                    Guid.NewGuid(), "bench", name, name, item.Chunk.Index, item.Chunk.PageStart, item.Chunk.PageEnd, item.Chunk.Text, []), item.EmbeddedText)));
             }
 
             var chunking = clock.Elapsed;
@@ -87,8 +93,8 @@ internal static class IngestionBenchmark
             var vectors = new List<ChunkVector>();
             foreach (var batch in records.Chunk(64))
             {
-                var embeddings = await embedder.GenerateAsync(batch.Select(r => r.Text), cancellationToken: cancellationToken);
-                vectors.AddRange(batch.Select((record, i) => new ChunkVector(record, embeddings[i].Vector)));
+                var embeddings = await embedder.GenerateAsync(batch.Select(r => r.Embedded), cancellationToken: cancellationToken);
+                vectors.AddRange(batch.Select((item, i) => new ChunkVector(item.Record, embeddings[i].Vector)));
             }
 
             var embed = clock.Elapsed;

@@ -22,6 +22,11 @@ internal sealed class ModelTinyCommand : Command
     private readonly Option<int?> _window = new("--window") { Description = "Sliding window (enables sliding-window attention)" };
     private readonly Option<int?> _maxWindowLayers = new("--max-window-layers") { Description = "Layers from this index on use the sliding window" };
     private readonly Option<bool> _tied = new("--tied") { Description = "Tie lm_head to the embedding" };
+    private readonly Option<bool> _baseModel = new("--base-model")
+    {
+        Description = "Save as a base model (Qwen3-Embedding style): tensor names without the model. prefix and no lm_head",
+    };
+
     private readonly Option<int> _seed = new("--seed") { Description = "Random seed", DefaultValueFactory = _ => 1 };
 
     public ModelTinyCommand()
@@ -45,6 +50,7 @@ internal sealed class ModelTinyCommand : Command
         Options.Add(_window);
         Options.Add(_maxWindowLayers);
         Options.Add(_tied);
+        Options.Add(_baseModel);
         Options.Add(_seed);
         SetAction(Run);
     }
@@ -76,6 +82,7 @@ internal sealed class ModelTinyCommand : Command
             MaxWindowLayers = parse.GetValue(_maxWindowLayers) ?? 0,
             Tied = parse.GetValue(_tied),
             Seed = parse.GetValue(_seed),
+            BaseModel = parse.GetValue(_baseModel),
         };
         if (parse.GetValue(_maxPositions) is int positions)
         {

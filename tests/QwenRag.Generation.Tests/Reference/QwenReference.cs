@@ -24,15 +24,39 @@ public static class QwenReference
         return Logits(checkpoint.Config, name => checkpoint.Contains(name) ? checkpoint.ReadFloat32(name) : null, tokens);
     }
 
-    /// <summary>The logits of the last position only.</summary>
+    /// <summary>The logits of the last position only (the head is applied to that position alone).</summary>
     public static float[] LastLogits(SafetensorsCheckpoint checkpoint, IReadOnlyList<int> tokens)
-        => Logits(checkpoint, tokens)[^1];
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        float[]? Tensor(string name) => checkpoint.Contains(name) ? checkpoint.ReadFloat32(name) : null;
+        var hidden = HiddenStates(checkpoint.Config, Tensor, tokens);
+        return Head(checkpoint.Config, Tensor, [hidden[^1]])[0];
+    }
+
+    /// <summary>The final-norm hidden state per position (what an embedding model pools), from the checkpoint.</summary>
+    public static float[][] HiddenStates(SafetensorsCheckpoint checkpoint, IReadOnlyList<int> tokens)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        return HiddenStates(checkpoint.Config, name => checkpoint.Contains(name) ? checkpoint.ReadFloat32(name) : null, tokens);
+    }
 
     /// <summary>
     /// The same forward pass with weights from <paramref name="tensor"/> (HF names; null when absent), so tests can
     /// rearrange weights in memory.
     /// </summary>
     public static float[][] Logits(QwenConfig config, Func<string, float[]?> tensor, IReadOnlyList<int> tokens)
+        => Head(config, tensor, HiddenStates(config, tensor, tokens));
+
+    /// <summary>lm_head (or the tied embedding) over final-norm hidden states.</summary>
+    private static float[][] Head(QwenConfig config, Func<string, float[]?> tensor, float[][] hidden)
+    {
+        float[] embedding = tensor("model.embed_tokens.weight") ?? throw new InvalidDataException("Tensor model.embed_tokens.weight is missing.");
+        float[] head = config.TieWordEmbeddings ? embedding : tensor("lm_head.weight") ?? embedding;
+        return hidden.Select(h => Linear(head, null, h, config.VocabSize)).ToArray();
+    }
+
+    /// <summary>The final-norm hidden state per position, with weights from <paramref name="tensor"/>.</summary>
+    public static float[][] HiddenStates(QwenConfig config, Func<string, float[]?> tensor, IReadOnlyList<int> tokens)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(tensor);
@@ -98,14 +122,13 @@ public static class QwenReference
         }
 
         float[] finalNorm = Require("model.norm.weight");
-        float[] head = config.TieWordEmbeddings ? embedding : tensor("lm_head.weight") ?? embedding;
-        var logits = new float[n][];
+        var states = new float[n][];
         for (int t = 0; t < n; t++)
         {
-            logits[t] = Linear(head, null, RmsNorm(x[t], finalNorm, config.RmsNormEps), config.VocabSize);
+            states[t] = RmsNorm(x[t], finalNorm, config.RmsNormEps);
         }
 
-        return logits;
+        return states;
     }
 
     private static float[][] Attention(
