@@ -27,6 +27,11 @@ public sealed class CliEmbeddingTests : IDisposable
             refused.Stderr,
             StringComparison.Ordinal);
 
+        // In Qdrant one collection holds one model: a single set is not switched there (nothing is asked of Qdrant).
+        var oneSetInQdrant = await QwenRagProcess.RunAsync(_directory.Path, "reindex", "--set", "notes", "--qdrant", "http://127.0.0.1:1");
+        Assert.Equal(1, oneSetInQdrant.ExitCode);
+        Assert.Contains("run `qwenrag reindex --embedding snowflake-arctic-embed-xs --qdrant URL` without --set", oneSetInQdrant.Stderr, StringComparison.Ordinal);
+
         var reindex = await QwenRagProcess.RunAsync(_directory.Path, "reindex", "--set", "notes", "--embedding", "arctic-xs");
         Assert.True(reindex.ExitCode == 0, reindex.Stderr);
         Assert.Contains("set 'notes': embedded with snowflake-arctic-embed-xs", reindex.Stderr, StringComparison.Ordinal);

@@ -60,6 +60,15 @@ internal sealed class ReindexCommand : Command
         if (name is { Length: > 0 })
         {
             catalog.RequireSet(name);
+            if (context.QdrantEnabled && catalog.FindSetEmbedding(name) is { } stamp && ingestor.ProcessModel() is { } process
+                && !string.Equals(stamp.Model, process.ModelId, StringComparison.OrdinalIgnoreCase))
+            {
+                // One Qdrant collection holds one model: a switch rebuilds every set into the next collection.
+                throw new CommandFailedException(
+                    $"Set '{name}' was embedded with {stamp.Model}; in Qdrant one collection holds one model, so switching to "
+                    + $"{process.ModelId} rebuilds every set: run `qwenrag reindex --embedding {process.ModelId} --qdrant URL` without --set.");
+            }
+
             sets = [name];
         }
         else
