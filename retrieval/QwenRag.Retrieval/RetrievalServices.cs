@@ -21,8 +21,9 @@ public static class RetrievalServices
     public const string QueryEmbeddings = "query";
 
     /// <summary>
-    /// Adds MiniLM embeddings (a bulk generator, and one of its own for queries so that a search never waits behind
-    /// an ingestion batch), the embedding model's tokenizer, the index and the hybrid retriever. The index is
+    /// Adds embeddings of the model <c>QwenRag:Embedding:Model</c> names (see <see cref="EmbeddingOptions"/>; opened
+    /// through the registered <see cref="IEmbeddingModelSource"/>s): a bulk generator embedding documents, and one of
+    /// its own embedding queries so that a search never waits behind an ingestion batch; the embedding model's tokenizer, the index and the hybrid retriever. The index is
     /// chosen by configuration: with <c>QwenRag:Qdrant:Url</c> set, a <see cref="QdrantVectorStore"/> (the collection
     /// is the whole index; checked or created when the host starts, and reported by the <c>vectors</c> readiness
     /// check); otherwise the <see cref="EmbeddedIndex"/> over the embedded vector store and the SQLite keyword index
@@ -36,11 +37,18 @@ public static class RetrievalServices
     public static IServiceCollection AddRetrieval(this IServiceCollection services, int? embeddingThreads = null, int queryEmbeddingThreads = 1)
     {
         ArgumentNullException.ThrowIfNull(services);
-        services.TryAddSingleton(_ => new MiniLmEmbeddingGenerator(new MiniLmEmbeddingOptions { IntraOpThreads = embeddingThreads }));
-        services.TryAddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(provider => provider.GetRequiredService<MiniLmEmbeddingGenerator>());
-        services.TryAddKeyedSingleton<IEmbeddingGenerator<string, Embedding<float>>>(
-            QueryEmbeddings, (_, _) => new MiniLmEmbeddingGenerator(new MiniLmEmbeddingOptions { IntraOpThreads = queryEmbeddingThreads }));
-        services.TryAddSingleton<Tokenizer>(_ => MiniLmResources.CreateTokenizer());
+        services.AddOptions<EmbeddingOptions>().BindConfiguration(EmbeddingOptions.SectionName).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EmbeddingOptions>, EmbeddingOptions.Validator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IEmbeddingModelSource, SentenceEmbeddingModelSource>());
+        services.TryAddSingleton<EmbeddingModels>();
+        services.TryAddSingleton(provider => OpenConfigured(provider, EmbeddingRole.Document, embeddingThreads));
+        services.TryAddKeyedSingleton(QueryEmbeddings, (provider, _) => OpenConfigured(provider, EmbeddingRole.Query, queryEmbeddingThreads));
+
+        // The chunker counts the chosen model's tokens when it is WordPiece (read from the model's description, so
+        // chunking alone loads no ONNX graph); other models' chunks are measured with MiniLM's vocabulary, an
+        // approximate counter.
+        services.TryAddSingleton<Tokenizer>(provider =>
+            WordPieceTokenizerOf(provider.GetRequiredService<IOptions<EmbeddingOptions>>().Value.Model) ?? MiniLmResources.CreateTokenizer());
 
         services.AddOptions<QdrantOptions>().BindConfiguration(QdrantOptions.SectionName).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<QdrantOptions>, QdrantOptions.Validator>());
@@ -78,8 +86,21 @@ public static class RetrievalServices
     {
         ArgumentNullException.ThrowIfNull(services);
         services.AddSingleton<IAnswerGenerator>(provider => new ExtractiveAnswerer(
-            provider.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>(), options));
+            provider.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>(),
+            options,
+            provider.GetRequiredKeyedService<IEmbeddingGenerator<string, Embedding<float>>>(QueryEmbeddings)));
         return services;
+    }
+
+    private static BertTokenizer? WordPieceTokenizerOf(string model) =>
+        SentenceEmbeddingModel.FindShipped(model) is { } shipped ? shipped.CreateTokenizer()
+        : SentenceModelFolder.IsModelFolder(model) ? SentenceModelFolder.Read(model).CreateTokenizer()
+        : null;
+
+    private static IEmbeddingGenerator<string, Embedding<float>> OpenConfigured(IServiceProvider provider, EmbeddingRole role, int? threads)
+    {
+        var models = provider.GetRequiredService<EmbeddingModels>();
+        return models.Open(models.Configured, role, threads);
     }
 
     /// <summary>The model a generator embeds with, as its metadata names it.</summary>
@@ -87,6 +108,11 @@ public static class RetrievalServices
     public static EmbeddingModel ModelOf(IEmbeddingGenerator<string, Embedding<float>> generator)
     {
         ArgumentNullException.ThrowIfNull(generator);
+        if (generator.GetService<EmbeddingModelInfo>() is { } info)
+        {
+            return new EmbeddingModel(info.ModelId, info.Dimensions);
+        }
+
         var metadata = generator.GetService<EmbeddingGeneratorMetadata>();
         return metadata is { DefaultModelId: { Length: > 0 } name, DefaultModelDimensions: int dimensions and > 0 }
             ? new EmbeddingModel(name, dimensions)

@@ -47,7 +47,19 @@ internal static class CliOptions
         Recursive = true,
     };
 
-    /// <summary>Configuration overrides from the command line (<c>--qdrant</c>, <c>--postgres</c>, <c>--reranker</c>), as configuration keys.</summary>
+    /// <summary>
+    /// The embedding model: a shipped name (all-MiniLM-L6-v2 / minilm, snowflake-arctic-embed-xs / arctic-xs) or a
+    /// sentence-transformers ONNX folder. Without it, <c>QwenRag__Embedding__Model</c> applies, else the default.
+    /// With <c>reindex</c>, the model the set is re-embedded with.
+    /// </summary>
+    public static readonly Option<string?> Embedding = new("--embedding")
+    {
+        Description = $"Embedding model: a shipped name ({Retrieval.Embeddings.SentenceEmbeddingModel.ShippedNames}) or a model folder; default {Retrieval.EmbeddingOptions.DefaultModel}",
+        HelpName = "NAME|DIR",
+        Recursive = true,
+    };
+
+    /// <summary>Configuration overrides from the command line (<c>--qdrant</c>, <c>--postgres</c>, <c>--embedding</c>, <c>--reranker</c>), as configuration keys.</summary>
     public static Dictionary<string, string?> ConfigurationOverrides(ParseResult parse)
     {
         var overrides = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
@@ -59,6 +71,11 @@ internal static class CliOptions
         if (parse.GetResult(Postgres)?.GetValueOrDefault<string?>() is { Length: > 0 } connectionString)
         {
             overrides["QwenRag:Postgres:ConnectionString"] = connectionString;
+        }
+
+        if (parse.GetResult(Embedding)?.GetValueOrDefault<string?>() is { Length: > 0 } embedding)
+        {
+            overrides["QwenRag:Embedding:Model"] = embedding;
         }
 
         if (parse.GetResult(Reranker)?.GetValueOrDefault<string?>() is { Length: > 0 } reranker)

@@ -11,6 +11,7 @@ public sealed class QwenRagCommand : RootCommand
         : base("QwenRag: ask questions of your documents, answered with page citations.")
     {
         Options.Add(CliOptions.Data);
+        Options.Add(CliOptions.Embedding);
         Subcommands.Add(new IngestCommand());
         Subcommands.Add(new SearchCommand());
         Subcommands.Add(new AskCommand());

@@ -1,16 +1,28 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
 using QwenRag.Core;
 using QwenRag.Core.Telemetry;
 using QwenRag.Ingestion.Catalog;
+using QwenRag.Retrieval;
 using QwenRag.Retrieval.Answering;
 using QwenRag.Retrieval.Fusion;
 
 namespace QwenRag.Hosting;
 
-/// <summary>Search and ask over a set: what the CLI, the REST API and the Semantic Kernel plugin all call.</summary>
-public sealed class QueryService(HybridRetriever retriever, IAnswerGenerator answerer, IDocumentCatalog catalog)
+/// <summary>
+/// Search and ask over a set: what the CLI, the REST API and the Semantic Kernel plugin all call. A set embedded with
+/// another model than the queries' is refused (<see cref="EmbeddingModelMismatchException"/>), never searched.
+/// </summary>
+public sealed class QueryService(
+    HybridRetriever retriever,
+    IAnswerGenerator answerer,
+    IDocumentCatalog catalog,
+    [FromKeyedServices(RetrievalServices.QueryEmbeddings)] IEmbeddingGenerator<string, Embedding<float>> queryEmbeddings)
 {
+    private readonly string _model = RetrievalServices.ModelOf(queryEmbeddings).Name;
+
     public string GeneratorName => answerer.Name;
 
     public async Task<SearchResponse> SearchAsync(
@@ -23,6 +35,7 @@ public sealed class QueryService(HybridRetriever retriever, IAnswerGenerator ans
         try
         {
             catalog.RequireSet(filter.Set);
+            catalog.RequireEmbeddingModel(filter.Set, _model);
             var hits = await retriever.SearchAsync(query, top, filter, cancellationToken);
             activity?.SetTag(QwenRagTelemetry.HitsTag, hits.Count);
             return new SearchResponse(hits.Select(SearchResult.From).ToArray(), retriever.RerankerId);
@@ -56,6 +69,7 @@ public sealed class QueryService(HybridRetriever retriever, IAnswerGenerator ans
         try
         {
             catalog.RequireSet(set);
+            catalog.RequireEmbeddingModel(set, _model);
             var sources = await retriever.SearchAsync(question, top, new SearchFilter(set), cancellationToken);
 
             // Started before the first update is asked for, so that the chat client's span (opened on that first

@@ -65,7 +65,9 @@ public sealed class CliCommandTests(CliFixture cli) : IClassFixture<CliFixture>
         Assert.Equal(0, result.ExitCode);
         var json = result.Json();
         Assert.Equal("extractive", json.GetProperty("generator").GetString());
-        Assert.Contains("cpupower", json.GetProperty("answer").GetString(), StringComparison.Ordinal);
+        // With all-MiniLM-L6-v2 the best sentence was the command line itself ("sudo cpupower frequency-set ...");
+        // snowflake-arctic-embed-xs (the default) ranks the sentence introducing it first.
+        Assert.Contains("performance governor", json.GetProperty("answer").GetString(), StringComparison.Ordinal);
         var citation = json.GetProperty("citations").EnumerateArray().First();
         Assert.Equal("reducing_variance.md", citation.GetProperty("document").GetString());
         Assert.Equal(1, citation.GetProperty("page").GetInt32());

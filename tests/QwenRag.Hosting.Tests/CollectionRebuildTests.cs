@@ -1,5 +1,6 @@
 using Grpc.Core;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Qdrant.Client.Grpc;
 using QwenRag.Core;
@@ -9,6 +10,7 @@ using QwenRag.Ingestion.Catalog;
 using QwenRag.Ingestion.Chunking;
 using QwenRag.Ingestion.Extraction;
 using QwenRag.Ingestion.Pipeline;
+using QwenRag.Retrieval.Embeddings;
 using QwenRag.Retrieval.Qdrant;
 using QwenRag.Retrieval.Tests.Qdrant;
 using QwenRag.Tests;
@@ -28,7 +30,12 @@ public sealed class CollectionRebuildTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _services = new ServiceCollection().AddLogging().AddQwenRag(new DataDirectory(_directory.Path)).BuildServiceProvider();
+        // Built with MiniLM, as the live collection's name says.
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["QwenRag:Embedding:Model"] = "minilm" })
+            .Build();
+        _services = new ServiceCollection().AddLogging().AddSingleton<IConfiguration>(configuration)
+            .AddQwenRag(new DataDirectory(_directory.Path)).BuildServiceProvider();
         var ingestor = _services.GetRequiredService<DocumentIngestor>();
         Assert.True((await ingestor.IngestFileAsync("docs", TestCorpus.MixedFile("reducing_variance.md"))).Succeeded);
         Assert.True((await ingestor.IngestFileAsync("notes", TestCorpus.MixedFile("users-and-groups.html"))).Succeeded);
@@ -68,6 +75,36 @@ public sealed class CollectionRebuildTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Rebuild_AnotherModel_CollectionNamedForItAndEverySetRecordsIt()
+    {
+        var invoker = Server();
+        var catalog = _services.GetRequiredService<IDocumentCatalog>();
+        Assert.All(catalog.ListSets(), s => Assert.Equal("all-MiniLM-L6-v2", s.EmbeddingModel));
+
+        var report = await Rebuild(invoker).RunAsync("arctic-xs");
+
+        Assert.True(report.Switched);
+        Assert.Equal("qwenrag-snowflake-arctic-embed-xs-384", report.Collection);
+        Assert.Equal(report.Collection, Assert.Single(invoker.Requests<CreateCollection>()).CollectionName);
+        Assert.All(invoker.Requests<UpsertPoints>(), u => Assert.Equal(report.Collection, u.CollectionName));
+        Assert.Equal(["docs", "notes"], catalog.ListSets().Select(s => s.Name));
+        Assert.All(catalog.ListSets(), s => Assert.Equal("snowflake-arctic-embed-xs", s.EmbeddingModel));
+    }
+
+    [Fact]
+    public async Task Rebuild_AnotherModelFailsMidway_SetsKeepTheirModel()
+    {
+        var invoker = Server().On<UpsertPoints>(_ => throw FakeQdrant.Error(StatusCode.Unavailable, "node down"));
+
+        var report = await Rebuild(invoker).RunAsync("arctic-xs");
+
+        Assert.False(report.Switched);
+        Assert.All(
+            _services.GetRequiredService<IDocumentCatalog>().ListSets(),
+            s => Assert.Equal(new SetEmbedding("all-MiniLM-L6-v2", 384), _services.GetRequiredService<IDocumentCatalog>().FindSetEmbedding(s.Name)));
+    }
+
+    [Fact]
     public async Task Rebuild_QdrantFailsMidway_NothingSwitchedAndTheNewCollectionDropped()
     {
         var invoker = Server().On<UpsertPoints>(_ => throw FakeQdrant.Error(StatusCode.Unavailable, "node down"));
@@ -80,10 +117,10 @@ public sealed class CollectionRebuildTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Rebuild_ModelThisBuildCannotEmbedWith_RefusedNamingTheAvailableOne()
+    public async Task Rebuild_ModelThisBuildCannotEmbedWith_RefusedNamingTheShippedOnes()
     {
         var error = await Assert.ThrowsAsync<ArgumentException>(() => Rebuild(Server()).RunAsync("text-embedding-3-large"));
-        Assert.Contains("all-MiniLM-L6-v2", error.Message, StringComparison.Ordinal);
+        Assert.Contains("all-MiniLM-L6-v2 (minilm), snowflake-arctic-embed-xs (arctic-xs)", error.Message, StringComparison.Ordinal);
     }
 
     private static FakeCallInvoker Server()
@@ -116,6 +153,7 @@ public sealed class CollectionRebuildTests : IAsyncLifetime
             new QdrantConnection(options, invoker),
             Microsoft.Extensions.Options.Options.Create(options),
             new Bm25SparseEncoder(options.Bm25AverageChunkLength),
-            _services.GetRequiredService<IngestionOptions>());
+            _services.GetRequiredService<IngestionOptions>(),
+            _services.GetRequiredService<EmbeddingModels>());
     }
 }

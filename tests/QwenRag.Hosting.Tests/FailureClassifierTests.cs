@@ -16,6 +16,7 @@ public sealed class FailureClassifierTests
         { null, IngestionFailureKind.Rejected },
         { new DocumentRejectedException("a.pdf", DocumentRejectionReason.Encrypted, "encrypted"), IngestionFailureKind.Rejected },
         { new DocumentRejectedException("a.docx", DocumentRejectionReason.Corrupt, "damaged", new IOException("truncated")), IngestionFailureKind.Rejected },
+        { new EmbeddingModelMismatchException("docs", "all-MiniLM-L6-v2", "snowflake-arctic-embed-xs"), IngestionFailureKind.Rejected },
         { new StorageFullException(StorageFullException.DefaultMessage), IngestionFailureKind.Transient },
         { new IOException("No space left on device", 28), IngestionFailureKind.Transient },
         { new IOException("input/output error"), IngestionFailureKind.Transient },

@@ -118,7 +118,8 @@ public sealed class SqliteDatabaseTests : IDisposable
         var entry = Assert.Single(catalog.List("docs"));
         Assert.Equal(ingested, entry.IngestedAt);
         Assert.Equal((3, DocumentStatus.Ready), (entry.Chunks, entry.Status));
-        Assert.Equal(3, data.Database.SchemaVersion(DocumentCatalog.SchemaComponent));
+        Assert.Equal(DocumentCatalog.Migrations.Count, data.Database.SchemaVersion(DocumentCatalog.SchemaComponent));
+        Assert.Equal(new SetEmbedding("all-MiniLM-L6-v2", 384), catalog.FindSetEmbedding("docs"));
         Assert.Equal("/o/abc.pdf", entry.OriginalPath); // not the originals/ layout: kept as it was, read as a path
         Assert.Equal(3, data.Database.SchemaVersion(IngestionJobQueue.SchemaComponent));
         Assert.Equal(1, data.Database.SchemaVersion(SqliteKeywordIndex.SchemaComponent));

@@ -9,6 +9,7 @@ using QwenRag.Core;
 using QwenRag.Hosting.Worker;
 using QwenRag.Ingestion.Catalog;
 using QwenRag.Ingestion.Jobs;
+using QwenRag.Retrieval;
 using QwenRag.Retrieval.Embeddings;
 using QwenRag.Retrieval.Vectors;
 using QwenRag.Tests;
@@ -233,7 +234,7 @@ public sealed class WorkerTests : IDisposable
             if (gate is not null)
             {
                 services.AddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(
-                    provider => new GatedEmbeddingGenerator(provider.GetRequiredService<MiniLmEmbeddingGenerator>(), gate));
+                    provider => new GatedEmbeddingGenerator(provider.GetRequiredService<EmbeddingModels>().Open(EmbeddingOptions.DefaultModel, Core.Models.EmbeddingRole.Document, null), gate));
             }
 
             var worker = new RunningWorker(services.BuildServiceProvider());

@@ -17,7 +17,7 @@ public sealed class EmbeddingGeneratorTests(EmbeddingGeneratorFixture fixture) :
         "The mitochondria is the powerhouse of the cell.",
     ];
 
-    private MiniLmEmbeddingGenerator Generator => fixture.Generator;
+    private SentenceEmbeddingGenerator Generator => fixture.Generator;
 
     [Fact]
     public async Task GenerateAsync_Texts_ReturnsOneNormalised384VectorEach()
@@ -29,7 +29,7 @@ public sealed class EmbeddingGeneratorTests(EmbeddingGeneratorFixture fixture) :
         {
             Assert.Equal(384, embedding.Vector.Length);
             Assert.Equal(1.0, Norm(embedding.Vector.Span), 4);
-            Assert.Equal(MiniLmEmbeddingGenerator.ModelId, embedding.ModelId);
+            Assert.Equal(MiniLmResources.ModelId, embedding.ModelId);
         }
 
         Assert.True(embeddings.Usage?.InputTokenCount > 0);
@@ -101,13 +101,13 @@ public sealed class EmbeddingGeneratorTests(EmbeddingGeneratorFixture fixture) :
         var metadata = Generator.GetService<EmbeddingGeneratorMetadata>();
 
         Assert.Equal(384, metadata?.DefaultModelDimensions);
-        Assert.Equal(MiniLmEmbeddingGenerator.ModelId, metadata?.DefaultModelId);
+        Assert.Equal(MiniLmResources.ModelId, metadata?.DefaultModelId);
     }
 
     [Fact]
     public void Embed_AfterDispose_Throws()
     {
-        var generator = new MiniLmEmbeddingGenerator();
+        var generator = new SentenceEmbeddingGenerator(new SentenceEmbeddingOptions { Model = SentenceEmbeddingModel.MiniLm });
         generator.Dispose();
 
         Assert.Throws<ObjectDisposedException>(() => generator.Embed(["x"]));

@@ -12,7 +12,7 @@ public sealed class HybridRetrieverTests(HybridMiniLmFixture fixture) : IClassFi
     private static readonly SearchFilter Docs = new("docs");
 
     private readonly KeywordTestDatabase _database = new();
-    private readonly MiniLmEmbeddingGenerator _embeddings = fixture.Embeddings;
+    private readonly SentenceEmbeddingGenerator _embeddings = fixture.Embeddings;
     private readonly ListVectorStore _vectors = new();
 
     public void Dispose() => _database.Dispose();

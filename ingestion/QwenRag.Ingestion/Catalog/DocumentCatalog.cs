@@ -34,7 +34,25 @@ public sealed class DocumentCatalog : IDocumentCatalog
             """),
         new(2, "ingested_at as unix milliseconds like every other time", ConvertIngestedAtToUnixMilliseconds),
         new(3, "originals as blob keys instead of absolute paths", ConvertOriginalPathsToBlobKeys),
+
+        // Every set before this version was embedded with all-MiniLM-L6-v2, the only model there was.
+        SqliteMigration.Sql(4, "embedding model per set", $"""
+            CREATE TABLE IF NOT EXISTS set_models (
+                set_name           TEXT NOT NULL PRIMARY KEY,
+                model              TEXT NOT NULL,
+                dimensions         INTEGER NOT NULL,
+                pending_model      TEXT,
+                pending_dimensions INTEGER
+            );
+            INSERT OR IGNORE INTO set_models (set_name, model, dimensions)
+            SELECT DISTINCT set_name, '{LegacyModel}', {LegacyDimensions} FROM documents;
+            """),
     ];
+
+    /// <summary>The model sets were embedded with before the model was recorded.</summary>
+    public const string LegacyModel = "all-MiniLM-L6-v2";
+
+    public const int LegacyDimensions = 384;
 
     private readonly SqliteDatabase _database;
 
@@ -98,8 +116,9 @@ public sealed class DocumentCatalog : IDocumentCatalog
         using var connection = Open();
         using var command = connection.CreateCommand();
         command.CommandText = """
-            SELECT set_name, COUNT(*), SUM(chunks), SUM(pages) FROM documents
-            WHERE status = 'Ready' GROUP BY set_name ORDER BY set_name
+            SELECT d.set_name, COUNT(*), SUM(d.chunks), SUM(d.pages), MAX(m.model) FROM documents d
+            LEFT JOIN set_models m ON m.set_name = d.set_name
+            WHERE d.status = 'Ready' GROUP BY d.set_name ORDER BY d.set_name
             """;
         using var reader = command.ExecuteReader();
         return SetSummary.ReadAll(reader);
@@ -148,10 +167,71 @@ public sealed class DocumentCatalog : IDocumentCatalog
     {
         using var connection = Open();
         using var command = connection.CreateCommand();
-        command.CommandText = "DELETE FROM documents WHERE set_name = $set AND id = $id";
+        // A set whose last document goes no longer exists, and neither does its model: it may come back with another.
+        command.CommandText = """
+            DELETE FROM documents WHERE set_name = $set AND id = $id;
+            DELETE FROM set_models WHERE set_name = $set AND NOT EXISTS (SELECT 1 FROM documents WHERE set_name = $set);
+            """;
         command.Parameters.AddWithValue("$set", set);
         command.Parameters.AddWithValue("$id", id);
         command.ExecuteNonQuery();
+    }
+
+    public SetEmbedding? FindSetEmbedding(string set)
+    {
+        using var connection = Open();
+        return ReadSetEmbedding(connection, set);
+    }
+
+    public SetEmbedding StampSet(string set, string model, int dimensions)
+    {
+        using var connection = Open();
+        using (var command = connection.CreateCommand())
+        {
+            command.CommandText = """
+                INSERT INTO set_models (set_name, model, dimensions) VALUES ($set, $model, $dimensions)
+                ON CONFLICT (set_name) DO NOTHING
+                """;
+            command.Parameters.AddWithValue("$set", set);
+            command.Parameters.AddWithValue("$model", model);
+            command.Parameters.AddWithValue("$dimensions", dimensions);
+            command.ExecuteNonQuery();
+        }
+
+        return ReadSetEmbedding(connection, set)!;
+    }
+
+    public void BeginModelSwitch(string set, string model, int dimensions) => WriteSetModel(set, """
+        UPDATE set_models SET pending_model = $model, pending_dimensions = $dimensions WHERE set_name = $set
+        """, model, dimensions);
+
+    public void SwitchModel(string set, string model, int dimensions) => WriteSetModel(set, """
+        INSERT INTO set_models (set_name, model, dimensions) VALUES ($set, $model, $dimensions)
+        ON CONFLICT (set_name) DO UPDATE SET
+            model = excluded.model, dimensions = excluded.dimensions, pending_model = NULL, pending_dimensions = NULL
+        """, model, dimensions);
+
+    private void WriteSetModel(string set, string sql, string model, int dimensions)
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Parameters.AddWithValue("$set", set);
+        command.Parameters.AddWithValue("$model", model);
+        command.Parameters.AddWithValue("$dimensions", dimensions);
+        command.ExecuteNonQuery();
+    }
+
+    private static SetEmbedding? ReadSetEmbedding(SqliteConnection connection, string set)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT model, dimensions, pending_model, pending_dimensions FROM set_models WHERE set_name = $set";
+        command.Parameters.AddWithValue("$set", set);
+        using var reader = command.ExecuteReader();
+        return reader.Read()
+            ? new SetEmbedding(
+                reader.GetString(0), reader.GetInt32(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetInt32(3))
+            : null;
     }
 
     /// <summary>Whether any record, in any set, still points at this original (its blob key).</summary>

@@ -36,4 +36,19 @@ public interface IDocumentCatalog
 
     /// <summary>Whether any record, in any set, still points at this original file.</summary>
     bool IsOriginalReferenced(string originalPath);
+
+    /// <summary>The model the set was embedded with; null for a set with no stamp (no documents yet).</summary>
+    SetEmbedding? FindSetEmbedding(string set);
+
+    /// <summary>
+    /// Stamps the set with <paramref name="model"/> unless it has a stamp already; returns the stamp it has now (the
+    /// first document's model wins a race).
+    /// </summary>
+    SetEmbedding StampSet(string set, string model, int dimensions);
+
+    /// <summary>Marks the set as being re-embedded with <paramref name="model"/> (see <see cref="SetEmbedding.PendingModel"/>).</summary>
+    void BeginModelSwitch(string set, string model, int dimensions);
+
+    /// <summary>Records <paramref name="model"/> as the set's model and clears any pending switch.</summary>
+    void SwitchModel(string set, string model, int dimensions);
 }

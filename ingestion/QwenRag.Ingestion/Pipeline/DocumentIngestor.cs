@@ -18,7 +18,10 @@ namespace QwenRag.Ingestion.Pipeline;
 /// extracts, chunks, embeds, and writes the index (the embedded vector and keyword indexes, or a Qdrant collection).
 /// A document is marked <see cref="DocumentStatus.Indexing"/> before its first chunk is written and
 /// <see cref="DocumentStatus.Ready"/> after its last, so an interrupted one is found and redone on resume;
-/// chunk ids are deterministic, so redoing it never duplicates a chunk.
+/// chunk ids are deterministic, so redoing it never duplicates a chunk. A set records the embedding model its first
+/// document was embedded with (<see cref="IDocumentCatalog.StampSet"/>); a document for a set of another model fails
+/// with <see cref="EmbeddingModelMismatchException"/>, and <see cref="ReindexSetAsync(string, IProgress{IngestionProgress}?, CancellationToken)"/>
+/// switches a set to this ingestor's model.
 /// </summary>
 public sealed partial class DocumentIngestor
 {
@@ -202,27 +205,77 @@ public sealed partial class DocumentIngestor
         foreach (var entry in _catalog.ListInterrupted())
         {
             LogResuming(entry.Set, entry.Name);
-            outcomes.Add(await ReindexAsync(entry, progress, cancellationToken));
-        }
-
-        return outcomes;
-    }
-
-    /// <summary>Rebuilds a set's chunks from the kept originals, e.g. after a chunking change.</summary>
-    public async Task<IReadOnlyList<IngestionOutcome>> ReindexSetAsync(
-        string set, IProgress<IngestionProgress>? progress = null, CancellationToken cancellationToken = default)
-    {
-        var outcomes = new List<IngestionOutcome>();
-        foreach (var entry in _catalog.List(set))
-        {
-            outcomes.Add(await ReindexAsync(entry, progress, cancellationToken));
+            outcomes.Add(await ReindexAsync(entry, progress, skipModelCheck: false, cancellationToken));
         }
 
         return outcomes;
     }
 
     /// <summary>
-    /// Rebuilds one document's chunks from its kept original (the same as <see cref="ReindexSetAsync"/> for one
+    /// Rebuilds a set's chunks from the kept originals, e.g. after a chunking change, or to re-embed the set with this
+    /// ingestor's model when it was embedded with another. A model switch marks the set first (searches refuse it
+    /// meanwhile, naming the fix) and records the new model only once every document is re-embedded, so an
+    /// interrupted switch never leaves a set that silently mixes two models; running it again finishes it.
+    /// </summary>
+    public Task<IReadOnlyList<IngestionOutcome>> ReindexSetAsync(
+        string set, IProgress<IngestionProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        ReindexSetAsync(set, recordModel: true, progress, cancellationToken);
+
+    /// <param name="set">The set.</param>
+    /// <param name="recordModel">
+    /// False for a rebuild into a new index (a Qdrant collection) whose caller records the model per set itself once it
+    /// switches to that index: documents are re-embedded whatever the set's recorded model, which stays as it is.
+    /// </param>
+    /// <param name="progress">Progress per document.</param>
+    /// <param name="cancellationToken">Cancels the rest; what was done stays, and a switch stays marked.</param>
+    public async Task<IReadOnlyList<IngestionOutcome>> ReindexSetAsync(
+        string set, bool recordModel, IProgress<IngestionProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var model = ProcessModel();
+        var stamp = _catalog.FindSetEmbedding(set);
+        var switching = model is not null && stamp is not null
+            && (stamp.PendingModel is not null || !SameModel(stamp.Model, model.ModelId));
+        if (switching && recordModel)
+        {
+            _catalog.BeginModelSwitch(set, model!.ModelId, model.Dimensions);
+        }
+
+        var outcomes = new List<IngestionOutcome>();
+        foreach (var entry in _catalog.List(set))
+        {
+            outcomes.Add(await ReindexAsync(entry, progress, skipModelCheck: switching || !recordModel, cancellationToken));
+        }
+
+        // Documents that failed for their own reason (their original gone or refused) were removed; anything else
+        // (a full disk) leaves the switch marked, for the next run.
+        if (switching && recordModel && outcomes.All(o => o.Succeeded || IsOwnFailure(o.Cause)))
+        {
+            _catalog.SwitchModel(set, model!.ModelId, model.Dimensions);
+        }
+
+        return outcomes;
+    }
+
+    /// <summary>The model this ingestor embeds with, as its generator says (null for a generator that does not).</summary>
+    public EmbeddingModelInfo? ProcessModel()
+    {
+        if (_embedder.GetService<EmbeddingModelInfo>() is { } info)
+        {
+            return info;
+        }
+
+        return _embedder.GetService<EmbeddingGeneratorMetadata>() is { DefaultModelId: { Length: > 0 } id, DefaultModelDimensions: int dimensions and > 0 }
+            ? new EmbeddingModelInfo(id, dimensions, 0)
+            : null;
+    }
+
+    private static bool SameModel(string a, string b) => string.Equals(a, b, StringComparison.OrdinalIgnoreCase);
+
+    private static bool IsOwnFailure(Exception? cause) =>
+        cause is DocumentRejectedException or FileNotFoundException or DirectoryNotFoundException;
+
+    /// <summary>
+    /// Rebuilds one document's chunks from its kept original (the same as <see cref="ReindexSetAsync(string, IProgress{IngestionProgress}?, CancellationToken)"/> for one
     /// document); null when the set holds no such document. An original that is gone or no longer accepted removes
     /// the document and comes back as a failed outcome.
     /// </summary>
@@ -234,7 +287,7 @@ public sealed partial class DocumentIngestor
         {
             // Looked up under the writer lock, so that a delete just before cannot be undone by the re-index.
             var entry = _catalog.Find(set, documentId);
-            return entry is null ? null : await ReindexLockedAsync(entry, progress, cancellationToken);
+            return entry is null ? null : await ReindexLockedAsync(entry, progress, skipModelCheck: false, cancellationToken);
         }
         finally
         {
@@ -285,12 +338,12 @@ public sealed partial class DocumentIngestor
     }
 
     private async Task<IngestionOutcome> ReindexAsync(
-        DocumentEntry entry, IProgress<IngestionProgress>? progress, CancellationToken cancellationToken)
+        DocumentEntry entry, IProgress<IngestionProgress>? progress, bool skipModelCheck, CancellationToken cancellationToken)
     {
         await _writer.WaitAsync(cancellationToken);
         try
         {
-            return await ReindexLockedAsync(entry, progress, cancellationToken);
+            return await ReindexLockedAsync(entry, progress, skipModelCheck, cancellationToken);
         }
         finally
         {
@@ -299,7 +352,7 @@ public sealed partial class DocumentIngestor
     }
 
     private async Task<IngestionOutcome> ReindexLockedAsync(
-        DocumentEntry entry, IProgress<IngestionProgress>? progress, CancellationToken cancellationToken)
+        DocumentEntry entry, IProgress<IngestionProgress>? progress, bool skipModelCheck, CancellationToken cancellationToken)
     {
         ExtractedDocument document;
         using var activity = StartDocument(entry.Set, entry.Name);
@@ -327,11 +380,15 @@ public sealed partial class DocumentIngestor
             return Failed(entry.Name, FailureMessage(entry.Name, ex), ex);
         }
 
-        return Traced(activity, await IndexAsync(entry with { Status = DocumentStatus.Indexing }, document, progress, cancellationToken));
+        return Traced(activity, await IndexAsync(entry with { Status = DocumentStatus.Indexing }, document, progress, cancellationToken, skipModelCheck));
     }
 
     private async Task<IngestionOutcome> IndexAsync(
-        DocumentEntry entry, ExtractedDocument document, IProgress<IngestionProgress>? progress, CancellationToken cancellationToken)
+        DocumentEntry entry,
+        ExtractedDocument document,
+        IProgress<IngestionProgress>? progress,
+        CancellationToken cancellationToken,
+        bool skipModelCheck = false)
     {
         progress?.Report(new IngestionProgress(entry.Name, "chunking", 0.05));
         var chunking = new StageTiming("chunk", QwenRagTelemetry.ChunkSpan);
@@ -349,6 +406,13 @@ public sealed partial class DocumentIngestor
             var noText = new DocumentRejectedException(
                 entry.Name, DocumentRejectionReason.NoText, "no text could be extracted (an image-only document needs OCR first).");
             return Failed(entry.Name, noText.Message, noText);
+        }
+
+        if (!skipModelCheck && CheckSetModel(entry.Set) is { } mismatch)
+        {
+            await DeleteOriginalIfUnusedAsync(entry.OriginalPath);
+            LogModelMismatch(entry.Set, entry.Name, mismatch.SetModel, mismatch.ProcessModel);
+            return Failed(entry.Name, $"{entry.Name}: {mismatch.Message}", mismatch);
         }
 
         _catalog.BeginIndexing(entry);
@@ -418,6 +482,23 @@ public sealed partial class DocumentIngestor
             await TryRemoveAsync(entry);
             return Failed(entry.Name, FailureMessage(entry.Name, ex), ex);
         }
+    }
+
+    /// <summary>
+    /// Stamps a new set with this ingestor's model; the mismatch when the set has another (or is being switched to
+    /// another). Null when they agree, or when the generator does not name its model.
+    /// </summary>
+    private EmbeddingModelMismatchException? CheckSetModel(string set)
+    {
+        if (ProcessModel() is not { } model)
+        {
+            return null;
+        }
+
+        var stamp = _catalog.StampSet(set, model.ModelId, model.Dimensions);
+        return stamp.PendingModel is { } pending
+            ? SameModel(pending, model.ModelId) ? null : new EmbeddingModelMismatchException(set, pending, model.ModelId, switching: true)
+            : SameModel(stamp.Model, model.ModelId) ? null : new EmbeddingModelMismatchException(set, stamp.Model, model.ModelId);
     }
 
     private static Activity? StartDocument(string set, string name) =>
@@ -585,6 +666,9 @@ public sealed partial class DocumentIngestor
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Removing the partly indexed {Set}/{Name} failed; it stays marked for a redo")]
     private partial void LogCleanupFailed(Exception exception, string set, string name);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused {Set}/{Name}: the set was embedded with {SetModel}, this process embeds with {ProcessModel}")]
+    private partial void LogModelMismatch(string set, string name, string setModel, string processModel);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Resuming interrupted indexing of {Set}/{Name}")]
     private partial void LogResuming(string set, string name);

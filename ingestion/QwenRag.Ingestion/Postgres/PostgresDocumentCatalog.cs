@@ -44,6 +44,20 @@ public sealed class PostgresDocumentCatalog : IDocumentCatalog
             CREATE INDEX documents_by_status ON documents (status);
             CREATE INDEX documents_by_original ON documents (original_path);
             """),
+
+        // Every set before this version was embedded with all-MiniLM-L6-v2, the only model there was.
+        new(2, "embedding model per set", $"""
+            CREATE TABLE IF NOT EXISTS set_models (
+                set_name           text    NOT NULL PRIMARY KEY,
+                model              text    NOT NULL,
+                dimensions         integer NOT NULL,
+                pending_model      text,
+                pending_dimensions integer
+            );
+            INSERT INTO set_models (set_name, model, dimensions)
+            SELECT DISTINCT set_name, '{DocumentCatalog.LegacyModel}', {DocumentCatalog.LegacyDimensions} FROM documents
+            ON CONFLICT (set_name) DO NOTHING;
+            """),
     ];
 
     public DocumentEntry? Find(string set, string id) =>
@@ -77,8 +91,9 @@ public sealed class PostgresDocumentCatalog : IDocumentCatalog
     {
         using var command = new NpgsqlCommand(
             """
-            SELECT set_name, COUNT(*)::integer, SUM(chunks)::integer, SUM(pages)::integer FROM documents
-            WHERE status = 'Ready' GROUP BY set_name ORDER BY set_name COLLATE "C"
+            SELECT d.set_name, COUNT(*)::integer, SUM(d.chunks)::integer, SUM(d.pages)::integer, MAX(m.model) FROM documents d
+            LEFT JOIN set_models m ON m.set_name = d.set_name
+            WHERE d.status = 'Ready' GROUP BY d.set_name ORDER BY d.set_name COLLATE "C"
             """,
             connection);
         using var reader = command.ExecuteReader();
@@ -117,8 +132,75 @@ public sealed class PostgresDocumentCatalog : IDocumentCatalog
         ("set", set),
         ("id", id));
 
-    public void Remove(string set, string id) =>
-        Execute("DELETE FROM documents WHERE set_name = @set AND id = @id", ("set", set), ("id", id));
+    public void Remove(string set, string id) => Run(connection =>
+    {
+        // A set whose last document goes no longer exists, and neither does its model: it may come back with another.
+        using var transaction = connection.BeginTransaction();
+        using (var command = new NpgsqlCommand("DELETE FROM documents WHERE set_name = @set AND id = @id", connection, transaction))
+        {
+            command.Parameters.AddWithValue("set", set);
+            command.Parameters.AddWithValue("id", id);
+            command.ExecuteNonQuery();
+        }
+
+        using (var command = new NpgsqlCommand(
+            "DELETE FROM set_models WHERE set_name = @set AND NOT EXISTS (SELECT 1 FROM documents WHERE set_name = @set)", connection, transaction))
+        {
+            command.Parameters.AddWithValue("set", set);
+            command.ExecuteNonQuery();
+        }
+
+        transaction.Commit();
+        return 0;
+    });
+
+    public SetEmbedding? FindSetEmbedding(string set) => Run(connection => ReadSetEmbedding(connection, set));
+
+    public SetEmbedding StampSet(string set, string model, int dimensions) => Run(connection =>
+    {
+        using (var command = new NpgsqlCommand(
+            """
+            INSERT INTO set_models (set_name, model, dimensions) VALUES (@set, @model, @dimensions)
+            ON CONFLICT (set_name) DO NOTHING
+            """,
+            connection))
+        {
+            command.Parameters.AddWithValue("set", set);
+            command.Parameters.AddWithValue("model", model);
+            command.Parameters.AddWithValue("dimensions", dimensions);
+            command.ExecuteNonQuery();
+        }
+
+        return ReadSetEmbedding(connection, set)!;
+    });
+
+    public void BeginModelSwitch(string set, string model, int dimensions) => Execute(
+        "UPDATE set_models SET pending_model = @model, pending_dimensions = @dimensions WHERE set_name = @set",
+        ("set", set),
+        ("model", model),
+        ("dimensions", dimensions));
+
+    public void SwitchModel(string set, string model, int dimensions) => Execute(
+        """
+        INSERT INTO set_models (set_name, model, dimensions) VALUES (@set, @model, @dimensions)
+        ON CONFLICT (set_name) DO UPDATE SET
+            model = excluded.model, dimensions = excluded.dimensions, pending_model = NULL, pending_dimensions = NULL
+        """,
+        ("set", set),
+        ("model", model),
+        ("dimensions", dimensions));
+
+    private static SetEmbedding? ReadSetEmbedding(NpgsqlConnection connection, string set)
+    {
+        using var command = new NpgsqlCommand(
+            "SELECT model, dimensions, pending_model, pending_dimensions FROM set_models WHERE set_name = @set", connection);
+        command.Parameters.AddWithValue("set", set);
+        using var reader = command.ExecuteReader();
+        return reader.Read()
+            ? new SetEmbedding(
+                reader.GetString(0), reader.GetInt32(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetInt32(3))
+            : null;
+    }
 
     public bool IsOriginalReferenced(string originalPath) => Run(connection =>
     {

@@ -23,14 +23,23 @@ public sealed class ExtractiveAnswerer : IAnswerGenerator
     private const double QuestionSentenceFactor = 0.8;
 
     private readonly IEmbeddingGenerator<string, Embedding<float>> _embeddings;
+    private readonly IEmbeddingGenerator<string, Embedding<float>>? _queryEmbeddings;
     private readonly ExtractiveAnswererOptions _options;
 
     // Embedding the candidate sentences is CPU-bound; bounding how many answers do it at once keeps cores free for
     // searches (a query embeds one short text) and for ingestion, while further questions wait their turn.
     private readonly AnswerQueue _queue;
 
+    /// <param name="embeddings">Embeds the candidate sentences (as documents).</param>
+    /// <param name="options">Limits and weights.</param>
+    /// <param name="queryEmbeddings">
+    /// Embeds the question as a search query (an asymmetric model's query prefix); null embeds it with
+    /// <paramref name="embeddings"/>, in the same call as the sentences.
+    /// </param>
     public ExtractiveAnswerer(
-        IEmbeddingGenerator<string, Embedding<float>> embeddings, ExtractiveAnswererOptions? options = null)
+        IEmbeddingGenerator<string, Embedding<float>> embeddings,
+        ExtractiveAnswererOptions? options = null,
+        IEmbeddingGenerator<string, Embedding<float>>? queryEmbeddings = null)
     {
         ArgumentNullException.ThrowIfNull(embeddings);
         options ??= new ExtractiveAnswererOptions();
@@ -43,6 +52,7 @@ public sealed class ExtractiveAnswerer : IAnswerGenerator
         ArgumentOutOfRangeException.ThrowIfLessThan(
             options.MaxSentenceCharacters, Math.Max(1, options.MinSentenceCharacters), nameof(options));
         _embeddings = embeddings;
+        _queryEmbeddings = queryEmbeddings;
         _options = options;
         _queue = new AnswerQueue(options.MaxQueuedAnswers, options.MaxConcurrentAnswers);
     }
@@ -92,6 +102,39 @@ public sealed class ExtractiveAnswerer : IAnswerGenerator
         yield return AnswerUpdate.Cited(citations);
     }
 
+    private async Task<(ReadOnlyMemory<float> Question, ReadOnlyMemory<float>[] Sentences)> EmbedAsync(
+        string question, List<Candidate> candidates, CancellationToken cancellationToken)
+    {
+        var inputs = new List<string>(candidates.Count + 1);
+        if (_queryEmbeddings is null)
+        {
+            inputs.Add(question);
+        }
+
+        inputs.AddRange(candidates.Select(candidate => candidate.Text));
+        var embeddings = await _embeddings
+            .GenerateAsync(inputs, cancellationToken: cancellationToken)
+            .ConfigureAwait(false);
+        if (embeddings.Count != inputs.Count)
+        {
+            throw new InvalidOperationException(
+                $"The embedding generator returned {embeddings.Count} embeddings for {inputs.Count} inputs.");
+        }
+
+        if (_queryEmbeddings is null)
+        {
+            return (embeddings[0].Vector, embeddings.Skip(1).Select(e => e.Vector).ToArray());
+        }
+
+        var query = await _queryEmbeddings.GenerateAsync([question], cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (query.Count != 1)
+        {
+            throw new InvalidOperationException($"The query embedding generator returned {query.Count} embeddings for 1 input.");
+        }
+
+        return (query[0].Vector, embeddings.Select(e => e.Vector).ToArray());
+    }
+
     /// <summary>The answer's sentences in reading order: best-supported source first, document order within one.</summary>
     private async Task<IReadOnlyList<Candidate>> ChooseAsync(
         string question, IReadOnlyList<ScoredChunk> sources, int? maxTokens, CancellationToken cancellationToken)
@@ -117,23 +160,12 @@ public sealed class ExtractiveAnswerer : IAnswerGenerator
                 .ToList();
         }
 
-        var inputs = new List<string>(candidates.Count + 1) { question };
-        inputs.AddRange(candidates.Select(candidate => candidate.Text));
-        var embeddings = await _embeddings
-            .GenerateAsync(inputs, cancellationToken: cancellationToken)
-            .ConfigureAwait(false);
-        if (embeddings.Count != inputs.Count)
-        {
-            throw new InvalidOperationException(
-                $"The embedding generator returned {embeddings.Count} embeddings for {inputs.Count} inputs.");
-        }
-
-        var questionVector = embeddings[0].Vector;
+        var (questionVector, sentenceVectors) = await EmbedAsync(question, candidates, cancellationToken).ConfigureAwait(false);
         var overlap = new WordOverlap(question, candidates.Select(candidate => candidate.Text));
         for (var i = 0; i < candidates.Count; i++)
         {
             var candidate = candidates[i];
-            candidate.Vector = embeddings[i + 1].Vector;
+            candidate.Vector = sentenceVectors[i];
             var relevance = (_options.SemanticWeight * Cosine(questionVector.Span, candidate.Vector.Span))
                 + (_options.KeywordWeight * overlap.Score(candidate.Text));
             if (candidate.Text.EndsWith('?'))

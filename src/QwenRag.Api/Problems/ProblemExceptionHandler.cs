@@ -50,6 +50,7 @@ public sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHand
             },
             UnknownSetException or NotFoundException => Problem(StatusCodes.Status404NotFound, "Not found", exception.Message),
             ConflictException => Problem(StatusCodes.Status409Conflict, "Conflict", exception.Message),
+            EmbeddingModelMismatchException => Problem(StatusCodes.Status409Conflict, "Set embedded with another model", exception.Message),
             DocumentRejectedException { Reason: DocumentRejectionReason.TooLarge } =>
                 Problem(StatusCodes.Status413PayloadTooLarge, "File too large", exception.Message),
             DocumentRejectedException { Reason: DocumentRejectionReason.Unsupported } =>

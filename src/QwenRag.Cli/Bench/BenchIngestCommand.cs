@@ -26,7 +26,7 @@ internal sealed class BenchIngestCommand : Command
             throw new CommandFailedException($"not found: {string.Join(", ", missing)}");
         }
 
-        var result = await IngestionBenchmark.RunAsync(files, cancellationToken);
+        var result = await IngestionBenchmark.RunAsync(files, CliOptions.ConfigurationOverrides(parse), cancellationToken);
         if (parse.GetValue(_json))
         {
             JsonOutput.Write(result);

@@ -32,15 +32,24 @@ internal static class IngestionBenchmark
         public double ChunksPerSecond => Chunks / (Total - ModelLoad).TotalSeconds;
     }
 
-    public static async Task<Result> RunAsync(IReadOnlyList<string> files, CancellationToken cancellationToken = default)
+    /// <param name="files">The documents.</param>
+    /// <param name="overrides">Configuration keys over the environment's (the command line's <c>--embedding</c>).</param>
+    /// <param name="cancellationToken">Cancels the run.</param>
+    public static async Task<Result> RunAsync(
+        IReadOnlyList<string> files, IReadOnlyDictionary<string, string?>? overrides = null, CancellationToken cancellationToken = default)
     {
         var scratch = Path.Combine(Path.GetTempPath(), "qwenrag-bench-" + Guid.NewGuid().ToString("N"));
         try
         {
-            // The environment's QwenRag__* settings apply, as for every command (QwenRag__Ingestion__EmbedContext=false).
+            // The environment's QwenRag__* settings apply, as for every command (QwenRag__Ingestion__EmbedContext=false),
+            // under the command line's (--embedding).
+            var configuration = new ConfigurationBuilder()
+                .AddEnvironmentVariables()
+                .AddInMemoryCollection(overrides ?? new Dictionary<string, string?>())
+                .Build();
             await using var services = new ServiceCollection()
                 .AddLogging()
-                .AddSingleton<IConfiguration>(new ConfigurationBuilder().AddEnvironmentVariables().Build())
+                .AddSingleton<IConfiguration>(configuration)
                 .AddQwenRag(new DataDirectory(scratch))
                 .BuildServiceProvider();
             var extractors = services.GetRequiredService<DocumentExtractors>();

@@ -17,7 +17,8 @@ internal sealed record RetrievalEvaluation(
     double MeanReciprocalRank,
     double LatencyP50Ms,
     double LatencyP99Ms,
-    IReadOnlyList<string> Misses)
+    IReadOnlyList<string> Misses,
+    IReadOnlyDictionary<string, int?>? Ranks = null)
 {
     public static IReadOnlyList<RetrievalQuestion> ReadQuestions(string path) =>
         File.ReadLines(path)
@@ -32,6 +33,7 @@ internal sealed record RetrievalEvaluation(
         var ranks = new List<int?>();
         var latencies = new List<double>();
         var misses = new List<string>();
+        var ranksById = new Dictionary<string, int?>();
         foreach (var question in questions)
         {
             var started = Stopwatch.GetTimestamp();
@@ -44,6 +46,7 @@ internal sealed record RetrievalEvaluation(
                 .Select(x => (int?)x.index + 1)
                 .FirstOrDefault();
             ranks.Add(rank);
+            ranksById[question.Id] = rank;
             if (rank is null or > 5)
             {
                 misses.Add($"{question.Id} ({question.Document} p. {question.Page}): rank {rank?.ToString() ?? "> 10"}");
@@ -60,7 +63,8 @@ internal sealed record RetrievalEvaluation(
             ranks.Sum(r => r is { } value ? 1.0 / value : 0) / n,
             Percentile(latencies, 0.50),
             Percentile(latencies, 0.99),
-            misses);
+            misses,
+            ranksById);
     }
 
     private static double Percentile(List<double> sorted, double p) =>

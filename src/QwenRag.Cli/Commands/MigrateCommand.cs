@@ -1,5 +1,8 @@
 using System.CommandLine;
+using Microsoft.Extensions.AI;
 using QwenRag.Core;
+using QwenRag.Ingestion.Catalog;
+using QwenRag.Retrieval;
 using QwenRag.Retrieval.Qdrant;
 using QwenRag.Retrieval.Vectors;
 using Spectre.Console;
@@ -50,6 +53,14 @@ internal sealed class MigrateCommand : Command
         {
             Console.Error.WriteLine("no embedded sets to copy");
             return 0;
+        }
+
+        // Vectors are copied as stored into the collection of this process's model: they must be that model's.
+        var model = RetrievalServices.ModelOf(context.Get<IEmbeddingGenerator<string, Embedding<float>>>()).Name;
+        var catalog = context.Get<IDocumentCatalog>();
+        foreach (var set in sets)
+        {
+            catalog.RequireEmbeddingModel(set, model);
         }
 
         var migration = new QdrantMigration(embedded, context.Get<QdrantVectorStore>(), Path.Combine(context.Data.VectorsPath, "migrations"));

@@ -34,12 +34,13 @@ public sealed class IngestionFailureClassifier
     public static IngestionFailureClassifier Default { get; } = new();
 
     /// <summary>
-    /// Rejected when a <see cref="DocumentRejectedException"/> is anywhere in the chain; else transient when any
+    /// Rejected when a <see cref="DocumentRejectedException"/> (or an <see cref="EmbeddingModelMismatchException"/>) is anywhere in the chain; else transient when any
     /// exception in it passes; else unexpected. A null cause (a failure with only a message) counts as rejected.
     /// </summary>
     public IngestionFailureKind Classify(Exception? cause)
     {
-        if (cause is null || Chain(cause).Any(e => e is DocumentRejectedException))
+        // A set of another embedding model refuses every document until it is re-embedded: not worth a retry.
+        if (cause is null || Chain(cause).Any(e => e is DocumentRejectedException or EmbeddingModelMismatchException))
         {
             return IngestionFailureKind.Rejected;
         }

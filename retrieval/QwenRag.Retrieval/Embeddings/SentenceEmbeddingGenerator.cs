@@ -1,65 +1,96 @@
 using Microsoft.Extensions.AI;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.Tokenizers;
+using QwenRag.Core.Models;
 
 namespace QwenRag.Retrieval.Embeddings;
 
 /// <summary>
-/// all-MiniLM-L6-v2 sentence embeddings (384 dims, L2-normalised) through ONNX Runtime: WordPiece tokens,
-/// the transformer, mean pooling over the attention mask, normalisation, as sentence-transformers does.
-/// Thread-safe; owns its <see cref="InferenceSession"/>.
+/// Sentence embeddings of a BERT-family sentence-transformers model (<see cref="SentenceEmbeddingModel"/>: a shipped
+/// one or a folder) through ONNX Runtime: the role's prefix, WordPiece tokens, the transformer, the model's pooling
+/// (mean over the attention mask, [CLS] or last token), L2 normalisation when the model has it, as
+/// sentence-transformers does. Thread-safe; owns its <see cref="InferenceSession"/>.
 /// </summary>
-public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embedding<float>>
+public sealed class SentenceEmbeddingGenerator : IEmbeddingGenerator<string, Embedding<float>>
 {
-    public const string ModelId = "all-MiniLM-L6-v2";
+    private const string TokenTypesInput = "token_type_ids";
 
-    private static readonly string[] InputNames = ["input_ids", "attention_mask", "token_type_ids"];
-
-    private readonly MiniLmEmbeddingOptions _options;
+    private readonly SentenceEmbeddingOptions _options;
+    private readonly SentenceEmbeddingModel _model;
     private readonly BertTokenizer _tokenizer;
+    private readonly int _maxInputTokens;
+    private readonly string _prefix;
     private readonly InferenceSession _session;
+    private readonly string[] _inputNames;
     private readonly string _outputName;
+    private readonly int _dimensions;
     private readonly EmbeddingGeneratorMetadata _metadata;
+    private readonly EmbeddingModelInfo _info;
     private int _users;
     private int _disposed;
     private int _released;
 
-    public MiniLmEmbeddingGenerator(MiniLmEmbeddingOptions? options = null)
+    /// <exception cref="InvalidOperationException">The ONNX graph lacks the inputs or the token output a BERT model has.</exception>
+    public SentenceEmbeddingGenerator(SentenceEmbeddingOptions? options = null)
     {
-        _options = options ?? new MiniLmEmbeddingOptions();
+        _options = options ?? new SentenceEmbeddingOptions();
+        _model = _options.Model;
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.BatchSize, 1, nameof(options));
-        ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxInputTokens, 2, nameof(options));
         if (_options.IntraOpThreads is < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(options), "IntraOpThreads must be 1 or more when set.");
         }
 
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(_options.MaxInputTokens, MiniLmResources.MaxInputTokens, nameof(options));
-
-        _tokenizer = MiniLmResources.CreateTokenizer();
+        _maxInputTokens = _options.MaxInputTokens ?? _model.MaxInputTokens;
+        ArgumentOutOfRangeException.ThrowIfLessThan(_maxInputTokens, 2, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(_maxInputTokens, _model.MaxInputTokens, nameof(options));
+        _prefix = _model.PrefixFor(_options.Role);
+        _tokenizer = _model.CreateTokenizer();
         using var sessionOptions = new SessionOptions
         {
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
             IntraOpNumThreads = _options.IntraOpThreads ?? Environment.ProcessorCount,
         };
         sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", _options.AllowSpinning ? "1" : "0");
-        _session = new InferenceSession(MiniLmResources.ReadModel(), sessionOptions);
-        foreach (var name in InputNames)
+        _session = _model.OpenSession(sessionOptions);
+        try
         {
-            if (!_session.InputMetadata.ContainsKey(name))
+            foreach (var name in new[] { "input_ids", "attention_mask" })
             {
-                _session.Dispose();
-                throw new InvalidOperationException($"The MiniLM model has no input '{name}'.");
+                if (!_session.InputMetadata.ContainsKey(name))
+                {
+                    throw new InvalidOperationException($"The {_model.Id} model has no input '{name}'.");
+                }
             }
+
+            _inputNames = _session.InputMetadata.ContainsKey(TokenTypesInput)
+                ? ["input_ids", "attention_mask", TokenTypesInput]
+                : ["input_ids", "attention_mask"];
+
+            // The token embeddings output: [batch, sequence, hidden].
+            var output = _session.OutputMetadata.FirstOrDefault(o => o.Value.Dimensions.Length == 3);
+            _outputName = output.Key
+                ?? throw new InvalidOperationException($"The {_model.Id} model has no [batch, sequence, hidden] output.");
+            _dimensions = output.Value.Dimensions[2] > 0 ? output.Value.Dimensions[2] : ProbeWidth();
+        }
+        catch
+        {
+            _session.Dispose();
+            throw;
         }
 
-        // The token embeddings output: [batch, sequence, 384].
-        _outputName = _session.OutputMetadata.FirstOrDefault(o => o.Value.Dimensions.Length == 3).Key
-            ?? throw new InvalidOperationException("The MiniLM model has no [batch, sequence, hidden] output.");
-        _metadata = new EmbeddingGeneratorMetadata("onnxruntime", null, ModelId, MiniLmResources.Dimensions);
+        _metadata = new EmbeddingGeneratorMetadata("onnxruntime", null, _model.Id, _dimensions);
+        _info = new EmbeddingModelInfo(_model.Id, _dimensions, _maxInputTokens);
     }
 
-    public int Dimensions => MiniLmResources.Dimensions;
+    /// <summary>The model's name, as recorded per set.</summary>
+    public string ModelId => _model.Id;
+
+    public SentenceEmbeddingModel Model => _model;
+
+    public EmbeddingRole Role => _options.Role;
+
+    public int Dimensions => _dimensions;
 
     public Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(
         IEnumerable<string> values,
@@ -67,9 +98,9 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(values);
-        if (options?.Dimensions is { } dimensions && dimensions != MiniLmResources.Dimensions)
+        if (options?.Dimensions is { } dimensions && dimensions != _dimensions)
         {
-            throw new ArgumentException($"{ModelId} produces {MiniLmResources.Dimensions} dimensions, not {dimensions}.", nameof(options));
+            throw new ArgumentException($"{ModelId} produces {_dimensions} dimensions, not {dimensions}.", nameof(options));
         }
 
         // Inference is CPU-bound and ONNX Runtime spreads each run over its own threads: run it inline.
@@ -88,7 +119,7 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
         return Task.FromResult(embeddings);
     }
 
-    /// <summary>Embeds <paramref name="texts"/>, one normalised 384-float vector each, in input order.</summary>
+    /// <summary>Embeds <paramref name="texts"/>, one vector of <see cref="Dimensions"/> floats each, in input order.</summary>
     public float[][] Embed(IReadOnlyList<string> texts, CancellationToken cancellationToken = default) =>
         Embed(texts, out _, cancellationToken);
 
@@ -97,14 +128,24 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
         ArgumentNullException.ThrowIfNull(serviceType);
         return serviceKey is not null ? null
             : serviceType == typeof(EmbeddingGeneratorMetadata) ? _metadata
+            : serviceType == typeof(EmbeddingModelInfo) ? _info
+            : serviceType == typeof(SentenceEmbeddingModel) ? _model
+            : serviceType.IsInstanceOfType(_tokenizer) ? _tokenizer
             : serviceType.IsInstanceOfType(this) ? this
             : null;
     }
 
-    /// <summary>The word-piece ids the model reads for <paramref name="text"/>: [CLS], pieces, [SEP], truncated.</summary>
+    /// <summary>
+    /// The word-piece ids the model reads for <paramref name="text"/>: [CLS], the role's prefix and the text's pieces,
+    /// [SEP], truncated to the window.
+    /// </summary>
     internal int[] Tokenize(string text)
     {
-        var room = _options.MaxInputTokens - 2;
+        var room = _maxInputTokens - 2;
+        if (_prefix.Length > 0)
+        {
+            text = _prefix + text;
+        }
 
         // The tokenizer stops at a word boundary; a word has at most 100 pieces (longer words become [UNK]), so
         // asking for 100 more and cutting gives Hugging Face's piece-exact truncation.
@@ -193,39 +234,77 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
         using var maskValue = OrtValue.CreateTensorValueFromMemory(mask, shape);
         using var typesValue = OrtValue.CreateTensorValueFromMemory(types, shape);
         using var runOptions = new RunOptions();
-        using var outputs = _session.Run(runOptions, InputNames, [idsValue, maskValue, typesValue], [_outputName]);
+        OrtValue[] inputs = _inputNames.Length == 3 ? [idsValue, maskValue, typesValue] : [idsValue, maskValue];
+        using var outputs = _session.Run(runOptions, _inputNames, inputs, [_outputName]);
         var hidden = outputs[0].GetTensorDataAsSpan<float>();
-        var width = MiniLmResources.Dimensions;
+        var width = _dimensions;
+        if (hidden.Length != rows * columns * width)
+        {
+            throw new InvalidOperationException($"The {_model.Id} model returned {hidden.Length} values for {rows}x{columns} tokens of {width}.");
+        }
+
         for (var r = 0; r < rows; r++)
         {
             var length = tokens[batch[r]].Length;
             var vector = new float[width];
-
-            // Mean over the real tokens (padding is masked out), then L2 normalisation.
-            for (var c = 0; c < length; c++)
+            switch (_model.Pooling)
             {
-                var token = hidden.Slice(((r * columns) + c) * width, width);
+                case EmbeddingPooling.Cls:
+                    hidden.Slice(r * columns * width, width).CopyTo(vector);
+                    break;
+                case EmbeddingPooling.LastToken:
+                    hidden.Slice(((r * columns) + length - 1) * width, width).CopyTo(vector);
+                    break;
+                default:
+                    // Mean over the real tokens (padding is masked out).
+                    for (var c = 0; c < length; c++)
+                    {
+                        var token = hidden.Slice(((r * columns) + c) * width, width);
+                        for (var d = 0; d < width; d++)
+                        {
+                            vector[d] += token[d];
+                        }
+                    }
+
+                    for (var d = 0; d < width; d++)
+                    {
+                        vector[d] /= length;
+                    }
+
+                    break;
+            }
+
+            if (_model.Normalize)
+            {
+                var norm = 0.0;
                 for (var d = 0; d < width; d++)
                 {
-                    vector[d] += token[d];
+                    norm += vector[d] * (double)vector[d];
                 }
-            }
 
-            var norm = 0.0;
-            for (var d = 0; d < width; d++)
-            {
-                vector[d] /= length;
-                norm += vector[d] * (double)vector[d];
-            }
-
-            var scale = (float)(1 / Math.Max(Math.Sqrt(norm), 1e-12));
-            for (var d = 0; d < width; d++)
-            {
-                vector[d] *= scale;
+                var scale = (float)(1 / Math.Max(Math.Sqrt(norm), 1e-12));
+                for (var d = 0; d < width; d++)
+                {
+                    vector[d] *= scale;
+                }
             }
 
             results[batch[r]] = vector;
         }
+    }
+
+    /// <summary>The hidden width of a graph whose output shape leaves it symbolic: one run over [CLS] [SEP].</summary>
+    private int ProbeWidth()
+    {
+        long[] shape = [1, 2];
+        using var ids = OrtValue.CreateTensorValueFromMemory(new long[] { _tokenizer.ClassificationTokenId, _tokenizer.SeparatorTokenId }, shape);
+        using var mask = OrtValue.CreateTensorValueFromMemory(new long[] { 1, 1 }, shape);
+        using var types = OrtValue.CreateTensorValueFromMemory(new long[2], shape);
+        using var runOptions = new RunOptions();
+        OrtValue[] inputs = _inputNames.Length == 3 ? [ids, mask, types] : [ids, mask];
+        using var outputs = _session.Run(runOptions, _inputNames, inputs, [_outputName]);
+        var width = (int)outputs[0].GetTensorTypeAndShape().Shape[^1];
+        return width > 0 ? width : throw new InvalidOperationException($"The {_model.Id} model's output has no hidden width.");
     }
 
     private void Enter()
@@ -234,7 +313,7 @@ public sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embed
         if (Volatile.Read(ref _disposed) != 0)
         {
             Exit();
-            throw new ObjectDisposedException(nameof(MiniLmEmbeddingGenerator));
+            throw new ObjectDisposedException(nameof(SentenceEmbeddingGenerator));
         }
     }
 
