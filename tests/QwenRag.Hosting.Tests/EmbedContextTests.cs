@@ -25,18 +25,22 @@ public sealed class EmbedContextTests : IDisposable
 
     public void Dispose() => _directory.Dispose();
 
-    [Fact]
-    public async Task Ingest_ContextOn_EmbedsTitleAndHeadingStoresChunkOnly()
+    [Theory]
+    [InlineData(ChunkContextParts.TitleAndHeading, "Harbour Manual\nTides\n")]
+    [InlineData(ChunkContextParts.Heading, "Tides\n")]
+    [InlineData(ChunkContextParts.Title, "Harbour Manual\n")]
+    public async Task Ingest_Context_EmbedsTheChosenPartsStoresChunkOnly(ChunkContextParts parts, string embeddedBefore)
     {
-        await using var services = Start(new IngestionOptions());
-        var (ingestor, recorded) = Recording(services, new IngestionOptions());
+        var options = new IngestionOptions { EmbedContext = parts };
+        await using var services = Start(options);
+        var (ingestor, recorded) = Recording(services, options);
 
         var outcome = await ingestor.IngestAsync(Set, "manual.html", new MemoryStream(Encoding.UTF8.GetBytes(Page)));
 
         Assert.Equal(IngestionStatus.Ingested, outcome.Status);
         var stored = Assert.Single(await StoredAsync(services, outcome.DocumentId!));
         Assert.Equal("Tides\n\nHigh water comes at noon and low water at six.", stored.Text);
-        Assert.Equal(["Harbour Manual\nTides\n" + stored.Text], recorded);
+        Assert.Equal([embeddedBefore + stored.Text], recorded);
         Assert.Empty(await services.GetRequiredService<IKeywordIndex>().SearchAsync("harbour", 10, new SearchFilter(Set)));
         Assert.NotEmpty(await services.GetRequiredService<IKeywordIndex>().SearchAsync("tides", 10, new SearchFilter(Set)));
 
@@ -44,13 +48,16 @@ public sealed class EmbedContextTests : IDisposable
         var reindexed = Assert.Single(await ingestor.ReindexSetAsync(Set));
 
         Assert.Equal(IngestionStatus.Ingested, reindexed.Status);
-        Assert.Equal(["Harbour Manual\nTides\n" + stored.Text], recorded);
+        Assert.Equal([embeddedBefore + stored.Text], recorded);
     }
+
+    [Fact]
+    public void Default_EmbedsTheHeading() => Assert.Equal(ChunkContextParts.Heading, new IngestionOptions().EmbedContext);
 
     [Fact]
     public async Task Ingest_ContextOff_EmbedsTheChunkAsStored()
     {
-        var off = new IngestionOptions { EmbedContext = false };
+        var off = new IngestionOptions { EmbedContext = ChunkContextParts.Off };
         await using var services = Start(off);
         var (ingestor, recorded) = Recording(services, off);
 

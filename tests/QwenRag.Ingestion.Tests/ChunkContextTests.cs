@@ -71,7 +71,7 @@ public sealed class ChunkContextTests
     {
         var document = TestCorpus.ExtractPdf("lppl-1.3c.pdf");
 
-        var chunks = ChunkContext.Chunk(_chunker, document, "lppl-1.3c.pdf", embedContext: false, modelMaxInputTokens: 256);
+        var chunks = ChunkContext.Chunk(_chunker, document, "lppl-1.3c.pdf", ChunkContextParts.Off, modelMaxInputTokens: 256);
 
         Assert.Equal(_chunker.Chunk(document), chunks.Select(item => item.Chunk));
         Assert.All(chunks, item => Assert.Same(item.Chunk.Text, item.EmbeddedText));
@@ -86,7 +86,7 @@ public sealed class ChunkContextTests
         {
             var document = TestCorpus.ExtractPdf(name);
 
-            var chunks = ChunkContext.Chunk(_chunker, document, name, embedContext: true, modelMaxInputTokens: Window);
+            var chunks = ChunkContext.Chunk(_chunker, document, name, ChunkContextParts.TitleAndHeading, modelMaxInputTokens: Window);
 
             Assert.NotEmpty(chunks);
             foreach (var item in chunks)
@@ -113,7 +113,7 @@ public sealed class ChunkContextTests
     {
         var document = new ExtractedDocument([new ExtractedSection(1, "High water comes at noon.")]);
 
-        var item = Assert.Single(ChunkContext.Chunk(_chunker, document, "scan_0042.pdf", embedContext: true));
+        var item = Assert.Single(ChunkContext.Chunk(_chunker, document, "scan_0042.pdf", ChunkContextParts.TitleAndHeading));
 
         Assert.Equal("scan_0042\nHigh water comes at noon.", item.EmbeddedText);
         Assert.Equal("High water comes at noon.", item.Chunk.Text);
@@ -128,7 +128,7 @@ public sealed class ChunkContextTests
             [new ExtractedSection(1, "Intro\n\n" + string.Join(' ', Enumerable.Repeat("The tide rises at noon.", 60))) { Headings = [new(0, words)] }],
             words);
 
-        var chunks = ChunkContext.Chunk(_chunker, document, "x.pdf", embedContext: true, modelMaxInputTokens: Window);
+        var chunks = ChunkContext.Chunk(_chunker, document, "x.pdf", ChunkContextParts.TitleAndHeading, modelMaxInputTokens: Window);
 
         Assert.True(chunks.Count > 3);
         foreach (var item in chunks)

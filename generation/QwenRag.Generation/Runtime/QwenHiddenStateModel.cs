@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.ML.OnnxRuntime;
+using QwenRag.Core;
 using QwenRag.Generation.Onnx;
 
 namespace QwenRag.Generation.Runtime;
@@ -19,9 +20,7 @@ public sealed class QwenHiddenStateModel : IDisposable
 
     private readonly SessionOptions _sessionOptions;
     private readonly InferenceSession _session;
-    private int _users;
-    private int _disposed;
-    private int _released;
+    private readonly LastUserRelease _lifetime;
 
     /// <param name="modelDirectory">A folder the builder wrote with <see cref="QwenGraphKind.HiddenStates"/>.</param>
     /// <param name="options">The device asked for and the CPU threads.</param>
@@ -51,6 +50,11 @@ public sealed class QwenHiddenStateModel : IDisposable
         DeviceReason = choice.Reason;
         logger.LogInformation("Qwen hidden-state model {Directory} runs on {Device}: {Reason}.", modelDirectory, choice.Device, choice.Reason);
         HiddenSize = _session.OutputMetadata[QwenOnnxBuilder.HiddenStatesOutput].Dimensions[2];
+        _lifetime = new LastUserRelease(nameof(QwenHiddenStateModel), () =>
+        {
+            _session.Dispose();
+            _sessionOptions.Dispose();
+        });
     }
 
     /// <summary>Where the model runs.</summary>
@@ -103,7 +107,7 @@ public sealed class QwenHiddenStateModel : IDisposable
             }
         }
 
-        Enter();
+        var run = _lifetime.Enter();
         try
         {
             using var idsValue = OrtValue.CreateTensorValueFromMemory(ids, [batch, longest]);
@@ -123,42 +127,12 @@ public sealed class QwenHiddenStateModel : IDisposable
         }
         finally
         {
-            Exit();
+            run.Dispose();
         }
     }
 
-    public void Dispose()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) == 0 && Volatile.Read(ref _users) == 0)
-        {
-            Release();
-        }
-    }
+    public void Dispose() => _lifetime.Dispose();
 
-    private void Enter()
-    {
-        Interlocked.Increment(ref _users);
-        if (Volatile.Read(ref _disposed) == 1)
-        {
-            Exit();
-            throw new ObjectDisposedException(nameof(QwenHiddenStateModel));
-        }
-    }
 
-    private void Exit()
-    {
-        if (Interlocked.Decrement(ref _users) == 0 && Volatile.Read(ref _disposed) == 1)
-        {
-            Release();
-        }
-    }
 
-    private void Release()
-    {
-        if (Interlocked.Exchange(ref _released, 1) == 0)
-        {
-            _session.Dispose();
-            _sessionOptions.Dispose();
-        }
-    }
 }

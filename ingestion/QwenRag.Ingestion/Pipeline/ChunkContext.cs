@@ -4,9 +4,9 @@ using QwenRag.Ingestion.Extraction;
 namespace QwenRag.Ingestion.Pipeline;
 
 /// <summary>
-/// Chunks a document for embedding with its context: <c>"{title}\n{heading}\n{chunk text}"</c> (empty parts left
-/// out, the heading left out when it is the title), the title being the document's own or else its file name without
-/// extension. Title and heading are cut to whole words within <see cref="MaxTitleTokens"/> and
+/// Chunks a document for embedding with its context: <c>"{title}\n{heading}\n{chunk text}"</c>, with the parts
+/// <see cref="ChunkContextParts"/> asks for (empty parts left out, the heading left out when it is the title), the
+/// title being the document's own or else its file name without extension. Title and heading are cut to whole words within <see cref="MaxTitleTokens"/> and
 /// <see cref="MaxHeadingTokens"/> (a quarter of a small model's window between them), and chunks are cut that much
 /// shorter than the model's window, so that what is embedded is never truncated by the model.
 /// </summary>
@@ -20,11 +20,11 @@ public static class ChunkContext
     /// unknown, which keeps the chunker's size.
     /// </param>
     public static IReadOnlyList<ContextualChunk> Chunk(
-        Chunker chunker, ExtractedDocument document, string fileName, bool embedContext, int? modelMaxInputTokens = null)
+        Chunker chunker, ExtractedDocument document, string fileName, ChunkContextParts parts, int? modelMaxInputTokens = null)
     {
         ArgumentNullException.ThrowIfNull(chunker);
         ArgumentNullException.ThrowIfNull(document);
-        if (!embedContext)
+        if (parts == ChunkContextParts.Off)
         {
             var sized = modelMaxInputTokens is { } window ? chunker.WithMaxTokens(window) : chunker;
             return [.. sized.Chunk(document).Select(chunk => new ContextualChunk(chunk, chunk.Text))];
@@ -33,12 +33,16 @@ public static class ChunkContext
         var budget = modelMaxInputTokens is { } max ? Math.Min(MaxTitleTokens + MaxHeadingTokens, max / 4) : MaxTitleTokens + MaxHeadingTokens;
         var titleCap = Math.Min(MaxTitleTokens, budget / 2);
         var headingCap = Math.Min(MaxHeadingTokens, budget - titleCap);
-        var (title, titleTokens) = Fit(chunker, document.Title ?? DocumentHeadings.Clean(Path.GetFileNameWithoutExtension(fileName)), titleCap);
+        var withTitle = parts is ChunkContextParts.Title or ChunkContextParts.TitleAndHeading;
+        var withHeading = parts is ChunkContextParts.Heading or ChunkContextParts.TitleAndHeading;
+        var (title, titleTokens) = withTitle
+            ? Fit(chunker, document.Title ?? DocumentHeadings.Clean(Path.GetFileNameWithoutExtension(fileName)), titleCap)
+            : (null, 0);
 
         // Each distinct heading fitted once; the longest decides how much room chunks leave.
         var headings = new Dictionary<string, string?>(StringComparer.Ordinal);
         var headingTokens = 0;
-        foreach (var heading in document.Sections.SelectMany(section => section.Headings).Select(heading => heading.Text))
+        foreach (var heading in document.Sections.SelectMany(section => withHeading ? section.Headings : []).Select(heading => heading.Text))
         {
             if (!headings.ContainsKey(heading))
             {

@@ -14,11 +14,11 @@ public sealed record IngestionOptions
     public int BatchSize { get; init; } = 32;
 
     /// <summary>
-    /// Embeds each chunk with its document's title and the heading it is under (see <see cref="ChunkContext"/>);
-    /// the stored, searched-by-keyword and cited text stays the chunk's own. Takes effect for documents indexed
-    /// afterwards (<c>reindex</c> redoes a set).
+    /// What each chunk is embedded with besides its text: the heading it is under, its document's title, both, or
+    /// nothing (see <see cref="ChunkContext"/>); the stored, searched-by-keyword and cited text stays the chunk's own.
+    /// Takes effect for documents indexed afterwards (<c>reindex</c> redoes a set).
     /// </summary>
-    public bool EmbedContext { get; init; } = true;
+    public ChunkContextParts EmbedContext { get; init; } = ChunkContextParts.Heading;
 
     /// <summary>The work extracting one document may cause.</summary>
     public ExtractionLimits Extraction { get; init; } = new();

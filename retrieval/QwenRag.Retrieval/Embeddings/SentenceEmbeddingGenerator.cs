@@ -1,6 +1,7 @@
 using Microsoft.Extensions.AI;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.Tokenizers;
+using QwenRag.Core;
 using QwenRag.Core.Models;
 
 namespace QwenRag.Retrieval.Embeddings;
@@ -26,9 +27,7 @@ public sealed class SentenceEmbeddingGenerator : IEmbeddingGenerator<string, Emb
     private readonly int _dimensions;
     private readonly EmbeddingGeneratorMetadata _metadata;
     private readonly EmbeddingModelInfo _info;
-    private int _users;
-    private int _disposed;
-    private int _released;
+    private readonly LastUserRelease _lifetime;
 
     /// <exception cref="InvalidOperationException">The ONNX graph lacks the inputs or the token output a BERT model has.</exception>
     public SentenceEmbeddingGenerator(SentenceEmbeddingOptions? options = null)
@@ -80,6 +79,7 @@ public sealed class SentenceEmbeddingGenerator : IEmbeddingGenerator<string, Emb
         }
 
         _metadata = new EmbeddingGeneratorMetadata("onnxruntime", null, _model.Id, _dimensions);
+        _lifetime = new LastUserRelease(nameof(SentenceEmbeddingGenerator), _session.Dispose);
         _info = new EmbeddingModelInfo(_model.Id, _dimensions, _maxInputTokens);
     }
 
@@ -167,13 +167,7 @@ public sealed class SentenceEmbeddingGenerator : IEmbeddingGenerator<string, Emb
         return ids;
     }
 
-    public void Dispose()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) == 0 && Volatile.Read(ref _users) == 0)
-        {
-            Release();
-        }
-    }
+    public void Dispose() => _lifetime.Dispose();
 
     private float[][] Embed(IReadOnlyList<string> texts, out int tokenCount, CancellationToken cancellationToken)
     {
@@ -189,7 +183,7 @@ public sealed class SentenceEmbeddingGenerator : IEmbeddingGenerator<string, Emb
         // Similar lengths share a batch, so little padding is computed.
         var order = Enumerable.Range(0, tokens.Length).OrderBy(i => tokens[i].Length).ToArray();
         var results = new float[texts.Count][];
-        Enter();
+        var run = _lifetime.Enter();
         try
         {
             for (var start = 0; start < order.Length; start += _options.BatchSize)
@@ -201,7 +195,7 @@ public sealed class SentenceEmbeddingGenerator : IEmbeddingGenerator<string, Emb
         }
         finally
         {
-            Exit();
+            run.Dispose();
         }
 
         return results;
@@ -307,30 +301,6 @@ public sealed class SentenceEmbeddingGenerator : IEmbeddingGenerator<string, Emb
         return width > 0 ? width : throw new InvalidOperationException($"The {_model.Id} model's output has no hidden width.");
     }
 
-    private void Enter()
-    {
-        Interlocked.Increment(ref _users);
-        if (Volatile.Read(ref _disposed) != 0)
-        {
-            Exit();
-            throw new ObjectDisposedException(nameof(SentenceEmbeddingGenerator));
-        }
-    }
 
-    private void Exit()
-    {
-        // The last run to finish after Dispose frees the session.
-        if (Interlocked.Decrement(ref _users) == 0 && Volatile.Read(ref _disposed) != 0)
-        {
-            Release();
-        }
-    }
 
-    private void Release()
-    {
-        if (Interlocked.Exchange(ref _released, 1) == 0)
-        {
-            _session.Dispose();
-        }
-    }
 }

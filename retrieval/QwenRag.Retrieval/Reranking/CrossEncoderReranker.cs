@@ -1,6 +1,7 @@
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using Microsoft.ML.Tokenizers;
+using QwenRag.Core;
 using QwenRag.Core.Models;
 using QwenRag.Retrieval.Embeddings;
 
@@ -31,9 +32,7 @@ public sealed class CrossEncoderReranker : IReranker
     private readonly string[] _inputNames;
     private readonly string _outputName;
     private readonly int _labels;
-    private int _users;
-    private int _disposed;
-    private int _released;
+    private readonly LastUserRelease _lifetime;
 
     /// <summary>Opens the cross-encoder in <paramref name="folder"/>.</summary>
     /// <exception cref="ArgumentException">The folder is not a cross-encoder, or is malformed (the message says what is wrong).</exception>
@@ -107,6 +106,7 @@ public sealed class CrossEncoderReranker : IReranker
         }
 
         ModelId = ModelName(name);
+        _lifetime = new LastUserRelease(nameof(CrossEncoderReranker), _session.Dispose);
     }
 
     /// <summary>The folder's name.</summary>
@@ -151,13 +151,7 @@ public sealed class CrossEncoderReranker : IReranker
     /// <summary>The ids and the length of the first segment ([CLS] query [SEP]) of each pair, as the model reads it.</summary>
     internal (int[] Ids, int First) Encode(string query, string passage) => Pair(Pieces(query), Pieces(passage ?? string.Empty));
 
-    public void Dispose()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) == 0 && Volatile.Read(ref _users) == 0)
-        {
-            Release();
-        }
-    }
+    public void Dispose() => _lifetime.Dispose();
 
     private float[] Score(string query, IReadOnlyList<string> passages, CancellationToken cancellationToken)
     {
@@ -177,7 +171,7 @@ public sealed class CrossEncoderReranker : IReranker
 
         // Similar lengths share a batch, so little padding is computed.
         var order = Enumerable.Range(0, pairs.Length).OrderBy(i => pairs[i].Ids.Length).ToArray();
-        Enter();
+        var run = _lifetime.Enter();
         try
         {
             for (var start = 0; start < order.Length; start += _options.BatchSize)
@@ -188,7 +182,7 @@ public sealed class CrossEncoderReranker : IReranker
         }
         finally
         {
-            Exit();
+            run.Dispose();
         }
 
         return scores;
@@ -370,30 +364,6 @@ public sealed class CrossEncoderReranker : IReranker
     private static string ModelName(string folder) =>
         Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder))) is { Length: > 0 } name ? name : folder;
 
-    private void Enter()
-    {
-        Interlocked.Increment(ref _users);
-        if (Volatile.Read(ref _disposed) != 0)
-        {
-            Exit();
-            throw new ObjectDisposedException(nameof(CrossEncoderReranker));
-        }
-    }
 
-    private void Exit()
-    {
-        // The last run to finish after Dispose frees the session.
-        if (Interlocked.Decrement(ref _users) == 0 && Volatile.Read(ref _disposed) != 0)
-        {
-            Release();
-        }
-    }
 
-    private void Release()
-    {
-        if (Interlocked.Exchange(ref _released, 1) == 0)
-        {
-            _session.Dispose();
-        }
-    }
 }

@@ -41,7 +41,7 @@ internal static class IngestionBenchmark
         var scratch = Path.Combine(Path.GetTempPath(), "qwenrag-bench-" + Guid.NewGuid().ToString("N"));
         try
         {
-            // The environment's QwenRag__* settings apply, as for every command (QwenRag__Ingestion__EmbedContext=false),
+            // The environment's QwenRag__* settings apply, as for every command (QwenRag__Ingestion__EmbedContext=Off),
             // under the command line's (--embedding).
             var configuration = new ConfigurationBuilder()
                 .AddEnvironmentVariables()
