@@ -1,6 +1,8 @@
 using System.Text;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using QwenRag.Core;
 using QwenRag.Core.Blobs;
 using QwenRag.Ingestion.Catalog;
@@ -29,6 +31,8 @@ public sealed class EmbedContextTests : IDisposable
     [InlineData(ChunkContextParts.TitleAndHeading, "Harbour Manual\nTides\n")]
     [InlineData(ChunkContextParts.Heading, "Tides\n")]
     [InlineData(ChunkContextParts.Title, "Harbour Manual\n")]
+    [InlineData(ChunkContextParts.FileName | ChunkContextParts.Heading, "manual\nTides\n")]
+    [InlineData(ChunkContextParts.FileName | ChunkContextParts.TitleAndHeading, "manual\nHarbour Manual\nTides\n")]
     public async Task Ingest_Context_EmbedsTheChosenPartsStoresChunkOnly(ChunkContextParts parts, string embeddedBefore)
     {
         var options = new IngestionOptions { EmbedContext = parts };
@@ -51,8 +55,33 @@ public sealed class EmbedContextTests : IDisposable
         Assert.Equal([embeddedBefore + stored.Text], recorded);
     }
 
+    [Theory]
+    [InlineData("FileName, Heading", ChunkContextParts.FileName | ChunkContextParts.Heading)]
+    [InlineData("Off", ChunkContextParts.Off)]
+    [InlineData(null, ChunkContextParts.FileName)]
+    public void Configuration_NamesTheParts(string? value, ChunkContextParts expected)
+    {
+        var settings = new Dictionary<string, string?>();
+        if (value is not null)
+        {
+            settings["QwenRag:Ingestion:EmbedContext"] = value;
+        }
+
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+
+        Assert.Equal(expected, IngestionConfiguration.Read(configuration).EmbedContext);
+    }
+
     [Fact]
-    public void Default_EmbedsTheHeading() => Assert.Equal(ChunkContextParts.Heading, new IngestionOptions().EmbedContext);
+    public void Configuration_UnknownPart_IsAnErrorNamingTheSetting()
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["QwenRag:Ingestion:EmbedContext"] = "64" })
+            .Build();
+
+        var error = Assert.Throws<OptionsValidationException>(() => IngestionConfiguration.Read(configuration));
+        Assert.Contains("QwenRag:Ingestion:EmbedContext must be Off or a list of FileName, Title, Heading", error.Message);
+    }
 
     [Fact]
     public async Task Ingest_ContextOff_EmbedsTheChunkAsStored()

@@ -119,6 +119,23 @@ public sealed class ChunkContextTests
         Assert.Equal("High water comes at noon.", item.Chunk.Text);
     }
 
+    [Theory]
+    [InlineData(ChunkContextParts.FileName, "tides-2025\nHigh water comes at noon.")]
+    [InlineData(ChunkContextParts.FileName | ChunkContextParts.Title, "tides-2025\nHarbour Tide Report\nHigh water comes at noon.")]
+    [InlineData(ChunkContextParts.FileName | ChunkContextParts.Heading, "tides-2025\nNoon\nHigh water comes at noon.")]
+    [InlineData(ChunkContextParts.Heading, "Noon\nHigh water comes at noon.")]
+    [InlineData(ChunkContextParts.Title, "Harbour Tide Report\nHigh water comes at noon.")]
+    public void Chunk_Parts_EmbedExactlyTheChosenLines(ChunkContextParts parts, string embedded)
+    {
+        var document = new ExtractedDocument(
+            [new ExtractedSection(1, "High water comes at noon.") { Headings = [new(0, "Noon")] }], "Harbour Tide Report");
+
+        var item = Assert.Single(ChunkContext.Chunk(_chunker, document, "tides-2025.pdf", parts));
+
+        Assert.Equal(embedded, item.EmbeddedText);
+        Assert.Equal("High water comes at noon.", item.Chunk.Text);
+    }
+
     [Fact]
     public void Chunk_LongTitleAndHeadingInASmallWindow_CutToWholeWordsAndFit()
     {

@@ -4,9 +4,9 @@ using QwenRag.Ingestion.Extraction;
 namespace QwenRag.Ingestion.Pipeline;
 
 /// <summary>
-/// Chunks a document for embedding with its context: <c>"{title}\n{heading}\n{chunk text}"</c>, with the parts
-/// <see cref="ChunkContextParts"/> asks for (empty parts left out, the heading left out when it is the title), the
-/// title being the document's own or else its file name without extension. Title and heading are cut to whole words within <see cref="MaxTitleTokens"/> and
+/// Chunks a document for embedding with its context: <c>"{file name}\n{title}\n{heading}\n{chunk text}"</c>, with
+/// the parts <see cref="ChunkContextParts"/> asks for (empty parts left out, the heading left out when it is the
+/// title), the title being the document's own or else its file name without extension. Title and heading are cut to whole words within <see cref="MaxTitleTokens"/> and
 /// <see cref="MaxHeadingTokens"/> (a quarter of a small model's window between them), and chunks are cut that much
 /// shorter than the model's window, so that what is embedded is never truncated by the model.
 /// </summary>
@@ -33,11 +33,16 @@ public static class ChunkContext
         var budget = modelMaxInputTokens is { } max ? Math.Min(MaxTitleTokens + MaxHeadingTokens, max / 4) : MaxTitleTokens + MaxHeadingTokens;
         var titleCap = Math.Min(MaxTitleTokens, budget / 2);
         var headingCap = Math.Min(MaxHeadingTokens, budget - titleCap);
-        var withTitle = parts is ChunkContextParts.Title or ChunkContextParts.TitleAndHeading;
-        var withHeading = parts is ChunkContextParts.Heading or ChunkContextParts.TitleAndHeading;
-        var (title, titleTokens) = withTitle
-            ? Fit(chunker, document.Title ?? DocumentHeadings.Clean(Path.GetFileNameWithoutExtension(fileName)), titleCap)
+        var withHeading = parts.HasFlag(ChunkContextParts.Heading);
+        var fileTitle = DocumentHeadings.Clean(Path.GetFileNameWithoutExtension(fileName));
+        var (named, nameTokens) = parts.HasFlag(ChunkContextParts.FileName) ? Fit(chunker, fileTitle, titleCap) : (null, 0);
+        var (titled, titleTokens) = parts.HasFlag(ChunkContextParts.Title)
+            ? Fit(chunker, document.Title ?? (named is null ? fileTitle : null), titleCap)
             : (null, 0);
+        var title = named is null ? titled
+            : titled is null || string.Equals(named, titled, StringComparison.OrdinalIgnoreCase) ? named
+            : named + "\n" + titled;
+        titleTokens += nameTokens;
 
         // Each distinct heading fitted once; the longest decides how much room chunks leave.
         var headings = new Dictionary<string, string?>(StringComparer.Ordinal);
