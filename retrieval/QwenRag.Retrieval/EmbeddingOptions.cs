@@ -26,7 +26,8 @@ public sealed class EmbeddingOptions
     /// <summary>The error for a model no source recognises: what was asked, and what could be.</summary>
     public static string UnknownModelMessage(string model) => Directory.Exists(model)
         ? $"Embedding model folder '{model}' is not a model this build can run (QwenRag:Embedding:Model or --embedding): "
-          + "a sentence-transformers ONNX folder needs model.onnx (or onnx/model.onnx) and vocab.txt or tokenizer.json."
+          + "a sentence-transformers ONNX folder needs model.onnx (or onnx/model.onnx) and vocab.txt or tokenizer.json; "
+          + "a Qwen3-Embedding checkpoint needs config.json (model_type qwen3), tokenizer.json and safetensors weights."
         : $"Unknown embedding model '{model}' (QwenRag:Embedding:Model or --embedding): give a shipped model, "
           + $"{SentenceEmbeddingModel.ShippedNames}, or a model folder.";
 
