@@ -8,24 +8,18 @@ namespace QwenRag.Cli.Tests;
 internal static class KeywordIndex
 {
     /// <summary>Rows of the document in the keyword index: one per chunk when nothing is duplicated.</summary>
-    public static int CountChunks(DataDirectory data, string documentId)
-    {
-        using var connection = new SqliteConnection($"Data Source={data.DatabasePath}");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT COUNT(*) FROM keyword_chunks WHERE document_id = $id";
-        command.Parameters.AddWithValue("$id", documentId);
-        return Convert.ToInt32(command.ExecuteScalar(), CultureInfo.InvariantCulture);
-    }
+    public static int CountChunks(DataDirectory data, string documentId) => Count(data, "document_id", documentId);
 
     /// <summary>Rows of the whole set.</summary>
-    public static int CountSetChunks(DataDirectory data, string set)
+    public static int CountSetChunks(DataDirectory data, string set) => Count(data, "set_name", set);
+
+    private static int Count(DataDirectory data, string column, string value)
     {
         using var connection = new SqliteConnection($"Data Source={data.DatabasePath}");
         connection.Open();
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT COUNT(*) FROM keyword_chunks WHERE set_name = $set";
-        command.Parameters.AddWithValue("$set", set);
+        command.CommandText = $"SELECT COUNT(*) FROM keyword_chunks WHERE {column} = $value";
+        command.Parameters.AddWithValue("$value", value);
         return Convert.ToInt32(command.ExecuteScalar(), CultureInfo.InvariantCulture);
     }
 }

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
+using QwenRag.Core.Models;
 using QwenRag.Generation.Generation;
 using QwenRag.Generation.Runtime;
 using QwenRag.Generation.Tokenization;
@@ -105,7 +106,7 @@ public sealed class QwenChatClient : IChatClient, IChatTokenBudget
         ArgumentException.ThrowIfNullOrEmpty(modelDirectory);
         var tokenizer = QwenTokenizer.Load(modelDirectory);
         var model = new QwenOnnxModel(modelDirectory, options, logger);
-        var id = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(modelDirectory)));
+        var id = ModelFolders.IdOf(modelDirectory);
         return new QwenChatClient(model, tokenizer, string.IsNullOrEmpty(id) ? null : id, QwenChatTemplate.ForModelDirectory(modelDirectory), ownsModel: true);
     }
 

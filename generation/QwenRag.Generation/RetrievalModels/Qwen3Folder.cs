@@ -1,4 +1,5 @@
 using System.Text.Json;
+using QwenRag.Core.Models;
 using QwenRag.Generation.Checkpoints;
 
 namespace QwenRag.Generation.RetrievalModels;
@@ -46,5 +47,5 @@ internal static class Qwen3Folder
     }
 
     /// <summary>The model id recorded for a checkpoint: its folder's name (Hugging Face repositories are named after the model).</summary>
-    public static string ModelId(string path) => Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(path)));
+    public static string ModelId(string path) => ModelFolders.IdOf(path);
 }

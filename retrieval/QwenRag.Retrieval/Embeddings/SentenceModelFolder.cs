@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Microsoft.ML.OnnxRuntime;
 
+using QwenRag.Core.Models;
+
 namespace QwenRag.Retrieval.Embeddings;
 
 /// <summary>
@@ -36,8 +38,7 @@ public static class SentenceModelFolder
         Directory.Exists(folder) && FindModelFile(folder) is not null;
 
     /// <summary>The model id a folder gets: the folder's own name.</summary>
-    public static string IdOf(string folder) =>
-        Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)));
+    public static string IdOf(string folder) => ModelFolders.IdOf(folder);
 
     /// <exception cref="ArgumentException">A file is missing, too large or malformed (the message names it).</exception>
     public static SentenceEmbeddingModel Read(string folder)

@@ -105,7 +105,7 @@ public sealed class CrossEncoderReranker : IReranker
             throw;
         }
 
-        ModelId = ModelName(name);
+        ModelId = ModelFolders.IdOf(name) is { Length: > 0 } id ? id : name;
         _lifetime = new LastUserRelease(nameof(CrossEncoderReranker), _session.Dispose);
     }
 
@@ -360,9 +360,6 @@ public sealed class CrossEncoderReranker : IReranker
         ArgumentException.ThrowIfNullOrWhiteSpace(folder);
         return Directory.Exists(folder) ? folder : throw new ArgumentException($"'{folder}' is not a folder.", nameof(folder));
     }
-
-    private static string ModelName(string folder) =>
-        Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder))) is { Length: > 0 } name ? name : folder;
 
 
 
