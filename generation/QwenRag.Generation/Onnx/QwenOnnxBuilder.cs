@@ -29,6 +29,12 @@ public static class QwenOnnxBuilder
     public const string DataFileName = "model.onnx.data";
     public const string GenAiConfigFileName = "genai_config.json";
 
+    /// <summary>
+    /// Optional graph input (int64 scalar, default 0): how many of each row's last positions get logits; 0 gives
+    /// every position (scoring), 1 only the last (generation), which spares the lm_head for the rest of a prompt.
+    /// </summary>
+    public const string LogitsToKeepInput = "logits_to_keep";
+
     /// <summary>Graph inputs carrying the rotary tables when they depend on the sequence length (dynamic NTK).</summary>
     public const string CosCacheInput = "cos_cache";
 

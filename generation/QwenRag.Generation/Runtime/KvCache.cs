@@ -68,7 +68,7 @@ public sealed class KvCache : IDisposable
         Length = 0;
     }
 
-    private static KeyValuePair<string, object?> DeviceTag(ExecutionDevice device) =>
+    internal static KeyValuePair<string, object?> DeviceTag(ExecutionDevice device) =>
         new(QwenRagTelemetry.DeviceTag, device == ExecutionDevice.Cpu ? "cpu" : "cuda");
 
     public void Dispose()

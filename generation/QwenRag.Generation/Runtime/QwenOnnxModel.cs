@@ -41,6 +41,7 @@ public sealed class QwenOnnxModel : IDisposable
     private readonly bool[] _windowCached;
     private readonly string[] _pastNames;
     private readonly string[] _presentNames;
+    private readonly bool _hasLogitsToKeep;
     private readonly Lock _lifetime = new();
     private int _liveCaches;
     private bool _disposed;
@@ -109,6 +110,7 @@ public sealed class QwenOnnxModel : IDisposable
                 : LocalWindowSize.Value + Math.Max(1, (int)Math.Ceiling(LocalWindowSize.Value * options.WindowCacheSlack));
         }
 
+        _hasLogitsToKeep = inputs.ContainsKey(QwenOnnxBuilder.LogitsToKeepInput);
         if (inputs.ContainsKey(QwenOnnxBuilder.CosCacheInput))
         {
             // Dynamic NTK: the rotary tables depend on the total length, so they are computed here each step.
@@ -228,7 +230,7 @@ public sealed class QwenOnnxModel : IDisposable
     /// <summary>What <see cref="CreateCache"/> allocates for <paramref name="tokens"/> tokens, without allocating it.</summary>
     public long KvCacheBytes(int tokens)
     {
-        var elementBytes = _kvType == TensorElementType.Float16 ? 2L : 4L;
+        var elementBytes = ElementBytes;
         long positions = 0;
         for (var layer = 0; layer < Layers; layer++)
         {
@@ -266,6 +268,144 @@ public sealed class QwenOnnxModel : IDisposable
         }
 
         return rows;
+    }
+
+    /// <summary>
+    /// Whether one pass may decode rows of different lengths. False when this runtime supplies the rotary tables
+    /// (dynamic NTK): their scaling depends on each sequence's own length, so such rows run one at a time.
+    /// </summary>
+    public bool BatchesRows => _ropeConfig is null;
+
+    /// <summary>
+    /// <paramref name="slots"/> empty sequence slots of <paramref name="capacity"/> tokens each, their buffers
+    /// allocated once on the model's device; the caller disposes them.
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The model has been disposed.</exception>
+    public KvSlots CreateSlots(int slots, int capacity)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentOutOfRangeException.ThrowIfLessThan(slots, 1);
+        var limit = SuppliesRopeTables ? int.MaxValue : ContextLength;
+        if (capacity < 1 || capacity > limit)
+        {
+            throw new ArgumentOutOfRangeException(nameof(capacity), capacity, $"A slot holds between 1 and {ContextLength} tokens (the context length).");
+        }
+
+        var shapes = new long[Layers * 2][];
+        var slotBytes = new long[Layers * 2];
+        for (var i = 0; i < shapes.Length; i++)
+        {
+            shapes[i] = [1, KvHeads, BufferLength(i / 2, capacity), HeadDim];
+            slotBytes[i] = (long)KvHeads * BufferLength(i / 2, capacity) * HeadDim * ElementBytes;
+            if (slotBytes[i] * slots > uint.MaxValue)
+            {
+                throw new ArgumentOutOfRangeException(nameof(slots),
+                    $"{slots} slots of {capacity} tokens need {slotBytes[i] * slots} bytes per layer buffer, more than one allocation takes (4 GiB); use fewer slots or tokens.");
+            }
+        }
+
+        lock (_lifetime)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _liveCaches++;
+        }
+
+        var buffers = new OrtMemoryAllocation[shapes.Length];
+        var allocator = _deviceAllocator ?? OrtAllocator.DefaultInstance;
+        try
+        {
+            for (var i = 0; i < buffers.Length; i++)
+            {
+                buffers[i] = allocator.Allocate((uint)(slotBytes[i] * slots));
+            }
+        }
+        catch
+        {
+            foreach (var buffer in buffers)
+            {
+                buffer?.Dispose();
+            }
+
+            Release();
+            throw;
+        }
+
+        return new KvSlots(this, buffers, shapes, slotBytes, _kvType, slots, capacity, Device);
+    }
+
+    /// <summary>
+    /// Passes <paramref name="tokens"/> (one or more) after the <paramref name="pastLength"/> positions already in
+    /// slot <paramref name="slot"/> (batch 1: GroupQueryAttention takes several new tokens after a past only alone)
+    /// and returns the logits of the last one.
+    /// </summary>
+    public float[] Prefill(KvSlots slots, int slot, int pastLength, ReadOnlySpan<int> tokens)
+    {
+        CheckSlots(slots, tokens.Length, [pastLength], tokens.Length);
+        var views = slots.Views(slot, 1);
+        try
+        {
+            return Run(views, tokens, 1, [pastLength], lastOnly: true);
+        }
+        finally
+        {
+            DisposeAll(views);
+        }
+    }
+
+    /// <summary>
+    /// Decodes one token for each of slots <paramref name="first"/> to <paramref name="first"/> + tokens.Length - 1
+    /// in one pass: row r's token follows the pastLengths[r] positions already in its slot. Returns tokens.Length
+    /// rows of <see cref="VocabSize"/> logits, one after another.
+    /// </summary>
+    public float[] Decode(KvSlots slots, int first, ReadOnlySpan<int> tokens, ReadOnlySpan<int> pastLengths)
+    {
+        CheckSlots(slots, tokens.Length, pastLengths, 1);
+        if (tokens.Length > 1 && !BatchesRows)
+        {
+            throw new InvalidOperationException("This model's rotary tables depend on each sequence's length: decode its rows one at a time.");
+        }
+
+        var views = slots.Views(first, tokens.Length);
+        try
+        {
+            return Run(views, tokens, tokens.Length, pastLengths, lastOnly: true);
+        }
+        finally
+        {
+            DisposeAll(views);
+        }
+    }
+
+    private void CheckSlots(KvSlots slots, int tokens, ReadOnlySpan<int> pastLengths, int perRow)
+    {
+        ArgumentNullException.ThrowIfNull(slots);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (!ReferenceEquals(slots.Owner, this))
+        {
+            throw new ArgumentException("The slots belong to another model.", nameof(slots));
+        }
+
+        if (tokens == 0 || tokens / perRow != pastLengths.Length)
+        {
+            throw new ArgumentException($"{tokens} tokens for {pastLengths.Length} rows of {perRow}.", nameof(tokens));
+        }
+
+        foreach (var past in pastLengths)
+        {
+            if (past < 0 || past + perRow > slots.Capacity)
+            {
+                throw new ArgumentException(
+                    $"{past} cached tokens plus {perRow} new ones exceed a slot's capacity of {slots.Capacity} tokens.", nameof(pastLengths));
+            }
+        }
+    }
+
+    private static void DisposeAll(OrtValue[] values)
+    {
+        foreach (var value in values)
+        {
+            value.Dispose();
+        }
     }
 
     /// <summary>The first index of the largest value.</summary>
@@ -315,32 +455,64 @@ public sealed class QwenOnnxModel : IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         var buffers = cache.Buffers;
-        var count = tokens.Length;
-        var total = cache.Length + count;
+        var total = cache.Length + tokens.Length;
         if (total > cache.Capacity)
         {
             throw new ArgumentException(
-                $"{cache.Length} cached tokens plus {count} new ones exceed the cache's capacity of {cache.Capacity} tokens.", nameof(tokens));
+                $"{cache.Length} cached tokens plus {tokens.Length} new ones exceed the cache's capacity of {cache.Capacity} tokens.", nameof(tokens));
         }
 
-        var ids = new long[count];
-        for (var i = 0; i < count; i++)
+        var logits = Run(buffers, tokens, 1, [cache.Length], lastOnly);
+        cache.Length = total;
+        return logits;
+    }
+
+    /// <summary>
+    /// One pass over <paramref name="rows"/> sequences of tokens.Length / rows new tokens each, the row r's past of
+    /// pastLengths[r] positions in row r of <paramref name="kv"/>: GroupQueryAttention takes each row's length from
+    /// the attention mask (seqlens_k) and writes the new keys and values in place, past and present being one
+    /// buffer. Returns, per row, the logits of its last token (lastOnly) or of every token.
+    /// </summary>
+    private float[] Run(OrtValue[] kv, ReadOnlySpan<int> tokens, int rows, ReadOnlySpan<int> pastLengths, bool lastOnly)
+    {
+        var count = tokens.Length / rows;
+        var longest = 0;
+        foreach (var past in pastLengths)
+        {
+            longest = Math.Max(longest, past);
+        }
+
+        var total = longest + count;
+        var ids = new long[tokens.Length];
+        for (var i = 0; i < ids.Length; i++)
         {
             ids[i] = tokens[i];
         }
 
-        var mask = new long[total];
-        Array.Fill(mask, 1L);
-        var owned = new List<OrtValue>(4);
+        // Row r sees its own past and new tokens: the mask's sum is what the graph derives seqlens_k from.
+        var mask = new long[rows * total];
+        for (var r = 0; r < rows; r++)
+        {
+            mask.AsSpan(r * total, pastLengths[r] + count).Fill(1L);
+        }
+
+        var owned = new List<OrtValue>(5);
         try
         {
             using var binding = _session.CreateIoBinding();
-            owned.Add(OrtValue.CreateTensorValueFromMemory(ids, [1, count]));
+            owned.Add(OrtValue.CreateTensorValueFromMemory(ids, [rows, count]));
             binding.BindInput("input_ids", owned[^1]);
-            owned.Add(OrtValue.CreateTensorValueFromMemory(mask, [1, total]));
+            owned.Add(OrtValue.CreateTensorValueFromMemory(mask, [rows, total]));
             binding.BindInput("attention_mask", owned[^1]);
+            if (_hasLogitsToKeep)
+            {
+                owned.Add(OrtValue.CreateTensorValueFromMemory(new[] { lastOnly ? 1L : 0L }, []));
+                binding.BindInput(QwenOnnxBuilder.LogitsToKeepInput, owned[^1]);
+            }
+
             if (_ropeConfig is not null)
             {
+                // One table for the pass: rows of other lengths would need their own scaling (see BatchesRows).
                 var (cos, sin) = RopeTables.Tables(_ropeConfig, total, total);
                 owned.Add(Table(cos, total, HeadDim / 2));
                 binding.BindInput(QwenOnnxBuilder.CosCacheInput, owned[^1]);
@@ -350,19 +522,29 @@ public sealed class QwenOnnxModel : IDisposable
 
             // Past and present are the same buffer: GroupQueryAttention writes the new keys and values in place.
             binding.BindOutputToDevice("logits", OrtMemoryInfo.DefaultInstance);
-            for (var i = 0; i < buffers.Length; i++)
+            for (var i = 0; i < kv.Length; i++)
             {
-                binding.BindInput(_pastNames[i], buffers[i]);
-                binding.BindOutput(_presentNames[i], buffers[i]);
+                binding.BindInput(_pastNames[i], kv[i]);
+                binding.BindOutput(_presentNames[i], kv[i]);
             }
 
             using var runOptions = new RunOptions();
             _session.RunWithBinding(runOptions, binding);
             using var outputs = binding.GetOutputValues();
             var all = outputs[0].GetTensorDataAsSpan<float>();
-            var logits = lastOnly ? all[^VocabSize..].ToArray() : all.ToArray();
-            cache.Length = total;
-            return logits;
+            var kept = all.Length / (rows * VocabSize);
+            if (!lastOnly || kept == 1)
+            {
+                return all.ToArray();
+            }
+
+            var last = new float[rows * VocabSize];
+            for (var r = 0; r < rows; r++)
+            {
+                all.Slice(((r * kept) + kept - 1) * VocabSize, VocabSize).CopyTo(last.AsSpan(r * VocabSize));
+            }
+
+            return last;
         }
         finally
         {
@@ -372,6 +554,8 @@ public sealed class QwenOnnxModel : IDisposable
             }
         }
     }
+
+    private long ElementBytes => _kvType == TensorElementType.Float16 ? 2L : 4L;
 
     /// <summary>Positions layer <paramref name="layer"/>'s buffer holds in a cache for <paramref name="tokens"/> tokens.</summary>
     private int BufferLength(int layer, int tokens) => _windowCached[layer] ? WindowCacheLength : tokens;
