@@ -34,49 +34,14 @@ public sealed class TokenGenerator
     /// <exception cref="ArgumentException">
     /// The prompt is empty, the options are out of range, or prompt plus max new tokens exceed the context length.
     /// </exception>
-    public IAsyncEnumerable<int> GenerateAsync(IReadOnlyList<int> prompt, SamplingOptions? options = null, CancellationToken cancellationToken = default)
-    {
+    public IAsyncEnumerable<int> GenerateAsync(IReadOnlyList<int> prompt, SamplingOptions? options = null, CancellationToken cancellationToken = default) =>
         // Checked here, not inside the iterator, so that a bad request fails at the call rather than at the first MoveNext.
-        ArgumentNullException.ThrowIfNull(prompt);
-        options ??= new SamplingOptions();
-        options.Validate();
-        if (prompt.Count == 0)
-        {
-            throw new ArgumentException("At least one prompt token is needed.", nameof(prompt));
-        }
+        Generate(SequenceDecoder.Start(prompt, options, _model, _decode), cancellationToken);
 
-        if ((long)prompt.Count + options.MaxNewTokens > _model.ContextLength)
-        {
-            throw new ArgumentException(
-                $"The prompt of {prompt.Count} tokens plus {options.MaxNewTokens} new tokens exceeds the model's context length " +
-                $"of {_model.ContextLength} tokens; shorten the prompt or ask for at most {Math.Max(0, _model.ContextLength - prompt.Count)} new tokens.",
-                nameof(prompt));
-        }
-
-        if (options.StopStrings.Count > 0 && _decode is null)
-        {
-            throw new ArgumentException("Stop strings need a TokenGenerator constructed with a decoder.", nameof(options));
-        }
-
-        return Generate(prompt.ToArray(), options, cancellationToken);
-    }
-
-    private async IAsyncEnumerable<int> Generate(int[] prompt, SamplingOptions options, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private async IAsyncEnumerable<int> Generate(SequenceDecoder sequence, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var stopIds = new HashSet<int>(options.StopTokenIds);
-        if (_model.EosTokenId is { } eos)
-        {
-            stopIds.Add(eos);
-        }
-
-        var sampler = new Sampler(options);
-        var history = new List<int>(prompt.Length + options.MaxNewTokens);
-        history.AddRange(prompt);
-        var generated = new List<int>(options.MaxNewTokens);
-        var longestStop = options.StopStrings.Count == 0 ? 0 : options.StopStrings.Max(stop => stop.Length);
-        var checkedLength = 0;
-
-        using var cache = _model.CreateCache(prompt.Length + options.MaxNewTokens);
+        var prompt = sequence.Prompt;
+        using var cache = _model.CreateCache(sequence.Positions);
         float[] logits = [];
         for (var start = 0; start < prompt.Length; start += _prefillChunk)
         {
@@ -92,44 +57,24 @@ public sealed class TokenGenerator
             while (true)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var next = sampler.Next(logits, history);
-                if (stopIds.Contains(next))
+                var (next, done) = sequence.Next(logits);
+                if (next is { } token)
                 {
-                    yield break;
+                    yield return token;
                 }
 
-                history.Add(next);
-                generated.Add(next);
-                if (longestStop > 0)
-                {
-                    var text = _decode!(generated);
-                    // Only the tail can hold a stop string that this token completed.
-                    var from = Math.Max(0, Math.Min(checkedLength, text.Length) - longestStop + 1);
-                    checkedLength = text.Length;
-                    if (options.StopStrings.Any(stop => text.IndexOf(stop, from, StringComparison.Ordinal) >= 0))
-                    {
-                        yield break;
-                    }
-                }
-
-                yield return next;
-                if (generated.Count >= options.MaxNewTokens)
+                if (done)
                 {
                     yield break;
                 }
 
                 cancellationToken.ThrowIfCancellationRequested();
-                var token = next;
-                logits = await Task.Run(() => _model.Append(cache, [token]), cancellationToken).ConfigureAwait(false);
+                logits = await Task.Run(() => _model.Append(cache, [next!.Value]), cancellationToken).ConfigureAwait(false);
             }
         }
         finally
         {
-            var seconds = Stopwatch.GetElapsedTime(decodeStarted).TotalSeconds;
-            if (generated.Count > 0 && seconds > 0)
-            {
-                QwenRagTelemetry.TokensPerSecond.Record(generated.Count / seconds);
-            }
+            QwenRagTelemetry.RecordDecodeRate(sequence.Generated, Stopwatch.GetElapsedTime(decodeStarted));
         }
     }
 }

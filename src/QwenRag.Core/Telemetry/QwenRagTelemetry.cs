@@ -75,6 +75,15 @@ public static class QwenRagTelemetry
     public static Histogram<double> TokensPerSecond { get; } = Meter.CreateHistogram<double>(
         TokensPerSecondInstrument, "{token}/s", "Tokens one generation produced per second after its prompt was read");
 
+    /// <summary>Records one generation's decode rate, when it yielded a token in a measurable time.</summary>
+    public static void RecordDecodeRate(int tokens, TimeSpan elapsed)
+    {
+        if (tokens > 0 && elapsed > TimeSpan.Zero)
+        {
+            TokensPerSecond.Record(tokens / elapsed.TotalSeconds);
+        }
+    }
+
     /// <summary>Bytes held by the key and value caches of the generations running now.</summary>
     public static UpDownCounter<long> KvCacheBytes { get; } = Meter.CreateUpDownCounter<long>(
         KvCacheBytesInstrument, "By", "Memory held by the KV caches of running generations");

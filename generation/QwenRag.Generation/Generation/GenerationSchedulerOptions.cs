@@ -1,0 +1,50 @@
+namespace QwenRag.Generation.Generation;
+
+/// <summary>How a <see cref="GenerationScheduler"/> shares the model between requests.</summary>
+public sealed record GenerationSchedulerOptions
+{
+    public const int DefaultMaxBatch = 8;
+    public const long DefaultKvCacheBytes = 2L << 30;
+    public const int DefaultMaxQueuedRequests = 8;
+    public const int DefaultPrefillChunk = 256;
+
+    /// <summary>Sequences decoded together in one pass (each holds a KV slot while it runs).</summary>
+    public int MaxBatch { get; init; } = DefaultMaxBatch;
+
+    /// <summary>
+    /// The KV memory the running sequences may need together: a request is admitted when its need (prompt plus
+    /// max new tokens) fits beside theirs, and waits otherwise. It also bounds one slot: a slot holds the most tokens
+    /// this many bytes hold, at most the context length.
+    /// </summary>
+    public long KvCacheBytes { get; init; } = DefaultKvCacheBytes;
+
+    /// <summary>Requests allowed to wait for a slot or for KV memory; beyond them a request is refused (429).</summary>
+    public int MaxQueuedRequests { get; init; } = DefaultMaxQueuedRequests;
+
+    /// <summary>Most prompt tokens prefilled between two decode steps, which bounds how long a new prompt stalls the others.</summary>
+    public int PrefillChunk { get; init; } = DefaultPrefillChunk;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first setting out of range.</summary>
+    public void Validate()
+    {
+        if (MaxBatch < 1)
+        {
+            throw new ArgumentException($"MaxBatch must be at least 1 (was {MaxBatch}).");
+        }
+
+        if (KvCacheBytes < 1)
+        {
+            throw new ArgumentException($"KvCacheBytes must be positive (was {KvCacheBytes}).");
+        }
+
+        if (MaxQueuedRequests < 0)
+        {
+            throw new ArgumentException($"MaxQueuedRequests must be 0 or more (was {MaxQueuedRequests}).");
+        }
+
+        if (PrefillChunk < 1)
+        {
+            throw new ArgumentException($"PrefillChunk must be at least 1 (was {PrefillChunk}).");
+        }
+    }
+}
