@@ -18,20 +18,18 @@ public static class GenerationServices
 {
     /// <summary>
     /// Adds Microsoft.Extensions.AI's OpenTelemetry middleware (gen_ai spans and metrics under
-    /// <see cref="QwenRagTelemetry.GenAiSourceName"/>; message contents are not recorded). Innermost, after the
-    /// generation queue, so the span measures the generation and not the wait for the model.
+    /// <see cref="QwenRagTelemetry.GenAiSourceName"/>; message contents are not recorded).
     /// </summary>
     private static ChatClientBuilder UseQwenRagTelemetry(this ChatClientBuilder builder) =>
         builder.UseOpenTelemetry(sourceName: QwenRagTelemetry.GenAiSourceName);
 
     /// <summary>
     /// Answers with the Qwen model in <see cref="QwenModelOptions.Directory"/>: one <see cref="QwenChatClient"/>,
-    /// registered as the <see cref="IChatClient"/> with <c>AddChatClient</c> behind a
-    /// <see cref="GenerationQueueChatClient"/> of <see cref="QwenModelOptions.MaxQueuedRequests"/>, shared by all
-    /// requests and loaded on first use; the <see cref="IAnswerGenerator"/> is a <see cref="ChatAnswerGenerator"/>
-    /// over that client.
+    /// registered as the <see cref="IChatClient"/> with <c>AddChatClient</c>, shared by all requests through its
+    /// <see cref="Generation.GenerationScheduler"/> (<see cref="QwenModelOptions.Scheduling"/>: batch, KV memory, queue)
+    /// and loaded on first use; the <see cref="IAnswerGenerator"/> is a <see cref="ChatAnswerGenerator"/> over that client.
     /// </summary>
-    /// <exception cref="ArgumentException">The model directory is empty or missing, or the queue bound is negative.</exception>
+    /// <exception cref="ArgumentException">The model directory is empty or missing, or a scheduling option is out of range.</exception>
     public static IServiceCollection AddQwenGeneration(this IServiceCollection services, QwenModelOptions model)
     {
         ArgumentNullException.ThrowIfNull(services);
@@ -47,11 +45,11 @@ public static class GenerationServices
             throw new ArgumentException($"The model directory '{directory}' does not exist.", nameof(model));
         }
 
-        ArgumentOutOfRangeException.ThrowIfNegative(model.MaxQueuedRequests, $"{nameof(model)}.{nameof(model.MaxQueuedRequests)}");
+        var scheduling = model.Scheduling;
+        scheduling.Validate();
         ArgumentNullException.ThrowIfNull(model.Runtime);
         services.AddChatClient(provider => QwenChatClient.Open(
-                directory, model.Runtime, provider.GetService<ILoggerFactory>()?.CreateLogger<QwenChatClient>()))
-            .UseGenerationQueue(model.MaxQueuedRequests)
+                directory, model.Runtime, provider.GetService<ILoggerFactory>()?.CreateLogger<QwenChatClient>(), scheduling))
             .UseQwenRagTelemetry();
         services.AddSingleton<IAnswerGenerator>(provider =>
             new ChatAnswerGenerator(provider.GetRequiredService<IChatClient>(), ChatAnswerGenerator.QwenName));

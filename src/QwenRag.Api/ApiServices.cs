@@ -67,7 +67,7 @@ public static class ApiServices
         services.ConfigureHttpJsonOptions(json =>
             json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
         var health = services.AddHealthChecks()
-            .AddCheck<ReadinessCheck>("ready", tags: ["ready"])
+            .AddCheck<ReadinessCheck>(ReadinessCheck.Name, tags: ["ready"])
             .AddCheck<VectorStoreHealthCheck>("vectors", tags: ["ready"]);
         if (builder.Configuration.GetSection(PostgresOptions.SectionName).Get<PostgresOptions>() is { Enabled: true })
         {

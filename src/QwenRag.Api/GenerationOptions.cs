@@ -1,19 +1,24 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using QwenRag.Generation.Answering;
+using QwenRag.Generation.Generation;
 using QwenRag.Generation.Runtime;
 
 namespace QwenRag.Api;
 
 /// <summary>
 /// How the Qwen model of <c>QwenRag:ModelDirectory</c> runs (section <c>QwenRag:Generation</c>): <c>Device</c>
-/// (<c>cpu</c> or <c>cuda</c>, any case), <c>CudaDeviceId</c> (which GPU), <c>IntraOpThreads</c> (CPU threads) and <c>MaxQueuedRequests</c> (requests that
-/// may wait while one generates).
+/// (<c>cpu</c> or <c>cuda</c>, any case), <c>CudaDeviceId</c> (which GPU), <c>IntraOpThreads</c> (CPU threads),
+/// <c>MaxBatch</c> (questions decoded together), <c>KvCacheBytes</c> (KV cache memory they may need together) and
+/// <c>MaxQueuedRequests</c> (questions that may wait for a slot or memory).
 /// Read and checked while the app is built, because the model's registration needs them; a bad value stops startup.
 /// </summary>
 public sealed class GenerationOptions
 {
     public const string SectionName = "QwenRag:Generation";
+
+    /// <summary>The most sequences one pass may decode (each holds a KV slot reserved at load).</summary>
+    public const int MaxBatchLimit = 256;
 
     public string Device { get; set; } = "cpu";
 
@@ -23,6 +28,10 @@ public sealed class GenerationOptions
     public int? IntraOpThreads { get; set; }
 
     public int MaxQueuedRequests { get; set; } = QwenModelOptions.DefaultMaxQueuedRequests;
+
+    public int MaxBatch { get; set; } = GenerationSchedulerOptions.DefaultMaxBatch;
+
+    public long KvCacheBytes { get; set; } = GenerationSchedulerOptions.DefaultKvCacheBytes;
 
     /// <summary>The section bound and validated.</summary>
     /// <exception cref="OptionsValidationException">A value is out of range.</exception>
@@ -52,6 +61,8 @@ public sealed class GenerationOptions
             Directory = modelDirectory,
             Runtime = new QwenRuntimeOptions { Device = device, CudaDeviceId = CudaDeviceId, IntraOpThreads = IntraOpThreads },
             MaxQueuedRequests = MaxQueuedRequests,
+            MaxBatch = MaxBatch,
+            KvCacheBytes = KvCacheBytes,
         };
     }
 
@@ -78,6 +89,16 @@ public sealed class GenerationOptions
             if (options.MaxQueuedRequests < 0)
             {
                 failures.Add($"{SectionName}:MaxQueuedRequests must be 0 or more (was {options.MaxQueuedRequests}).");
+            }
+
+            if (options.MaxBatch is < 1 or > MaxBatchLimit)
+            {
+                failures.Add($"{SectionName}:MaxBatch must be between 1 and {MaxBatchLimit} (was {options.MaxBatch}).");
+            }
+
+            if (options.KvCacheBytes < 1)
+            {
+                failures.Add($"{SectionName}:KvCacheBytes must be positive (was {options.KvCacheBytes}).");
             }
 
             return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -76,6 +76,7 @@ public static class QwenRagApi
                 status = report.Status.ToString(),
                 checks = report.Entries.ToDictionary(entry => entry.Key, entry => entry.Value.Description),
                 backends = context.RequestServices.GetRequiredService<BackendSummary>().Describe(),
+                generation = report.Entries.TryGetValue(ReadinessCheck.Name, out var ready) && ready.Data.Count > 0 ? ready.Data : null,
             }),
         });
 

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Options;
+using QwenRag.Generation.Generation;
 using QwenRag.Generation.Runtime;
 using QwenRag.Tests;
 
@@ -13,6 +14,9 @@ public sealed class GenerationConfigTests
     [InlineData("Device", "1", "QwenRag:Generation:Device must be 'cpu' or 'cuda' (was '1')")]
     [InlineData("MaxQueuedRequests", "-1", "QwenRag:Generation:MaxQueuedRequests must be 0 or more (was -1)")]
     [InlineData("CudaDeviceId", "-2", "QwenRag:Generation:CudaDeviceId must be 0 or more (was -2)")]
+    [InlineData("MaxBatch", "0", "QwenRag:Generation:MaxBatch must be between 1 and 256 (was 0)")]
+    [InlineData("MaxBatch", "257", "QwenRag:Generation:MaxBatch must be between 1 and 256 (was 257)")]
+    [InlineData("KvCacheBytes", "0", "QwenRag:Generation:KvCacheBytes must be positive (was 0)")]
     public async Task InvalidGenerationSetting_StartupFailsNamingIt(string key, string value, string message)
     {
         var error = await StartAsync($"--QwenRag:Generation:{key}", value);
@@ -58,7 +62,7 @@ public sealed class GenerationConfigTests
     [Fact]
     public void ModelOptions_CarryDeviceAndQueueBound_OnlyWithADirectory()
     {
-        var options = new GenerationOptions { Device = "Cuda", CudaDeviceId = 1, MaxQueuedRequests = 3 };
+        var options = new GenerationOptions { Device = "Cuda", CudaDeviceId = 1, MaxQueuedRequests = 3, MaxBatch = 4, KvCacheBytes = 1 << 20 };
 
         var model = options.ModelOptions("/models/qwen");
 
@@ -67,9 +71,11 @@ public sealed class GenerationConfigTests
         Assert.Equal(ExecutionDevice.Cuda, model.Runtime.Device);
         Assert.Equal(1, model.Runtime.CudaDeviceId);
         Assert.Equal(3, model.MaxQueuedRequests);
+        Assert.Equal((4, 1L << 20), (model.Scheduling.MaxBatch, model.Scheduling.KvCacheBytes));
         Assert.Null(options.ModelOptions(" "));
         Assert.Equal(ExecutionDevice.Cpu, new GenerationOptions().ModelOptions("/m")!.Runtime.Device);
         Assert.Equal(8, new GenerationOptions().ModelOptions("/m")!.MaxQueuedRequests);
+        Assert.Equal(new GenerationSchedulerOptions(), new GenerationOptions().ModelOptions("/m")!.Scheduling);
     }
 
     /// <summary>Builds and starts the API with <paramref name="settings"/>; the exception that stopped it, or null when it started.</summary>

@@ -4,7 +4,7 @@ namespace QwenRag.Api.Tests;
 
 /// <summary>
 /// An open (loopback, no keys) API host that answers with a tiny random Qwen model (<see cref="TinyQwenModel"/>),
-/// built once, with no request allowed to wait for it (<c>QwenRag:Generation:MaxQueuedRequests</c> 0) so that a
+/// built once, with no request allowed to wait for it (<c>QwenRag:Generation:MaxBatch</c> 1 and <c>MaxQueuedRequests</c> 0) so that a
 /// second concurrent question is refused; <see cref="Document"/> ingested into <see cref="Set"/> through the API.
 /// The tests of this collection run one at a time and finish every request they start, so none finds the model busy
 /// unless it means to.
@@ -30,6 +30,7 @@ public sealed class QwenApiFixture : IAsyncLifetime
             Path.Combine(_directory.Path, "data"),
             "--QwenRag:ModelDirectory", model,
             "--QwenRag:Generation:Device", "CPU",
+            "--QwenRag:Generation:MaxBatch", "1",
             "--QwenRag:Generation:MaxQueuedRequests", "0");
         Client = Host.CreateClient();
         var job = Assert.Single(await Client.UploadAcceptedAsync(Set, [UploadFile.FromPath(TestCorpus.MixedFile(Document))]));

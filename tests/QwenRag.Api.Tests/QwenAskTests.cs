@@ -91,9 +91,9 @@ public sealed class QwenAskTests(QwenApiFixture fixture)
     [Fact]
     public async Task Ask_WhileTheModelAnswersAnother_TooManyRequestsThenServedAgain()
     {
-        // A long answer, streamed: once its first delta is here the model is certainly generating it, and it keeps the
-        // model until its last token, hundreds of tokens and seconds later, while the questions below take milliseconds.
-        // Its own connection, closed (not drained) if the test fails early, so the server stops that answer.
+        // A long answer, streamed: once its first delta is here the model is generating it, and with the scheduler
+        // paused it holds the only slot while the questions below arrive. Its own connection, closed (not drained) if
+        // the test fails early, so the server stops that answer.
         using var handler = new SocketsHttpHandler { MaxResponseDrainSize = 0 };
         using var firstClient = new HttpClient(handler) { BaseAddress = fixture.Host.Address };
         using var first = await firstClient.AskStreamingAsync(QwenApiFixture.Set, new { question = QwenApiFixture.Question, top = 2, maxTokens = 600 });
@@ -102,15 +102,24 @@ public sealed class QwenAskTests(QwenApiFixture fixture)
         Assert.True(await firstEvents.MoveNextAsync());
         Assert.Equal("delta", firstEvents.Current.Event);
 
-        using var json = await Client.AskAsync(QwenApiFixture.Set, new { question = "What is a benchmark?", maxTokens = 4 });
-        using var stream = await Client.AskStreamingAsync(QwenApiFixture.Set, new { question = "What is a benchmark?", maxTokens = 4 });
-
-        foreach (var busy in new[] { json, stream })
+        using (await SchedulerPause.StartAsync(fixture.Host.Services))
         {
-            var problem = await ProblemAssert.IsProblemAsync(busy, HttpStatusCode.TooManyRequests, requireDetail: true);
-            Assert.Equal("Model busy", problem.String("title"));
-            Assert.Contains("1 generation is running and 0 requests are waiting", problem.String("detail"), StringComparison.Ordinal);
-            Assert.Equal(TimeSpan.FromSeconds(ProblemExceptionHandler.ModelBusyRetryAfterSeconds), busy.Headers.RetryAfter?.Delta);
+            using var json = await Client.AskAsync(QwenApiFixture.Set, new { question = "What is a benchmark?", maxTokens = 4 });
+            using var stream = await Client.AskStreamingAsync(QwenApiFixture.Set, new { question = "What is a benchmark?", maxTokens = 4 });
+
+            foreach (var busy in new[] { json, stream })
+            {
+                var problem = await ProblemAssert.IsProblemAsync(busy, HttpStatusCode.TooManyRequests, requireDetail: true);
+                Assert.Equal("Model busy", problem.String("title"));
+                Assert.Contains("1 generation is running and 0 requests are waiting", problem.String("detail"), StringComparison.Ordinal);
+                Assert.Equal(TimeSpan.FromSeconds(ProblemExceptionHandler.ModelBusyRetryAfterSeconds), busy.Headers.RetryAfter?.Delta);
+            }
+
+            using var ready = await Client.GetAsync("/health/ready");
+            var generation = (await ready.ReadJsonAsync(HttpStatusCode.OK)).GetProperty("generation");
+            Assert.Equal(1, generation.GetProperty("running").GetInt32());
+            Assert.Equal(0, generation.GetProperty("waiting").GetInt32());
+            Assert.InRange(generation.GetProperty("kvBytesInUse").GetInt64(), 1, generation.GetProperty("kvBytesBudget").GetInt64());
         }
 
         var rest = new List<ServerSentEvent>();

@@ -2,6 +2,7 @@ using System.Text;
 using Microsoft.Extensions.AI;
 using QwenRag.Generation.Chat;
 using QwenRag.Generation.Checkpoints;
+using QwenRag.Generation.Generation;
 using QwenRag.Generation.Onnx;
 
 namespace QwenRag.Generation.Tests;
@@ -149,6 +150,45 @@ public sealed class QwenChatClientTests(ChatModelFixture fixture) : IClassFixtur
     }
 
     [Fact]
+    public async Task ConcurrentChats_DecodedTogether_EachAnswersAsAlone_OneBeyondTheQueueRefused()
+    {
+        using var model = new Runtime.QwenOnnxModel(fixture.ModelDirectory);
+        using var client = new QwenChatClient(
+            model, Tokenization.QwenTokenizer.Load(fixture.ModelDirectory), template: fixture.Client.Template,
+            scheduling: new GenerationSchedulerOptions { MaxBatch = 2, MaxQueuedRequests = 0 });
+        var options = new ChatOptions { Temperature = 0, MaxOutputTokens = 16 };
+        ChatMessage[][] questions = [Messages, [new(ChatRole.User, "Name three prime numbers, and say for each why it is prime.")]];
+        var alone = new List<string>();
+        foreach (var question in questions)
+        {
+            alone.Add((await fixture.Client.GetResponseAsync(question, options)).Text);
+        }
+
+        // Held before its next pass, the scheduler admits two requests at once (admission is on the caller's thread)
+        // and has neither a slot nor a queue place for a third.
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        client.Scheduler.BeforeIteration = _ =>
+        {
+            entered.TrySetResult();
+            release.Task.Wait();
+        };
+        client.Scheduler.Wake();
+        await entered.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        var answers = questions.Select(question => client.GetResponseAsync(question, options)).ToArray();
+        Assert.Equal((2, 0), (client.Scheduler.Running, client.Scheduler.Waiting));
+        await Assert.ThrowsAsync<Core.ModelBusyException>(() => client.GetResponseAsync(Messages, options));
+        client.Scheduler.BeforeIteration = null;
+        release.SetResult();
+
+        var together = await Task.WhenAll(answers);
+
+        Assert.Equal(alone, together.Select(answer => answer.Text));
+        Assert.Equal(2, client.Scheduler.PeakBatch);
+        Assert.Equal((0, 0L), (client.Scheduler.Running, client.Scheduler.KvBytesInUse));
+    }
+
+    [Fact]
     public void GetService_ReturnsMetadata()
     {
         var metadata = fixture.Client.GetService<ChatClientMetadata>();
@@ -156,6 +196,7 @@ public sealed class QwenChatClientTests(ChatModelFixture fixture) : IClassFixtur
         Assert.NotNull(metadata);
         Assert.Equal(QwenChatClient.ProviderName, metadata.ProviderName);
         Assert.Equal("onnx", metadata.DefaultModelId);
+        Assert.Same(fixture.Client.Scheduler, fixture.Client.GetService<GenerationScheduler>());
     }
 
     [Fact]

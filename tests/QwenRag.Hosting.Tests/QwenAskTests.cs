@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using QwenRag.Core;
 using QwenRag.Generation.Answering;
 using QwenRag.Generation.Chat;
+using QwenRag.Generation.Generation;
 using QwenRag.Ingestion.Pipeline;
 using QwenRag.Tests;
 
@@ -39,22 +40,30 @@ public sealed class QwenAskTests : IDisposable
         var generator = Assert.IsType<ChatAnswerGenerator>(services.GetRequiredService<IAnswerGenerator>());
         var chat = services.GetRequiredService<IChatClient>();
         Assert.Same(chat, generator.Client);
-        var queue = Assert.IsType<GenerationQueueChatClient>(chat);
-        Assert.Equal((0, 0, QwenModelOptions.DefaultMaxQueuedRequests), (queue.Running, queue.Waiting, queue.MaxQueued));
-        Assert.NotNull(chat.GetService<QwenChatClient>());
+        var scheduler = chat.GetService<GenerationScheduler>();
+        Assert.NotNull(scheduler);
+        Assert.Equal((0, 0, 0L, QwenModelOptions.DefaultMaxQueuedRequests, GenerationSchedulerOptions.DefaultMaxBatch),
+            (scheduler.Running, scheduler.Waiting, scheduler.KvBytesInUse, scheduler.MaxQueued, scheduler.MaxBatch));
+        Assert.InRange(scheduler.PeakBatch, 1, 1);
+        Assert.Same(scheduler, chat.GetService<QwenChatClient>()!.Scheduler);
 
-        // Microsoft.Extensions.AI's gen_ai spans and metrics, inside the queue so that they time the generation.
-        Assert.NotNull(chat.GetService<OpenTelemetryChatClient>());
+        // Microsoft.Extensions.AI's gen_ai spans and metrics.
+        Assert.IsType<OpenTelemetryChatClient>(chat);
     }
 
-    [Fact]
-    public void AddQwenRag_NegativeQueueBound_Throws()
+    [Theory]
+    [InlineData(-1, 8, 1L << 30, "MaxQueuedRequests")]
+    [InlineData(8, 0, 1L << 30, "MaxBatch")]
+    [InlineData(8, 8, 0L, "KvCacheBytes")]
+    public void AddQwenRag_SchedulingOutOfRange_Throws(int maxQueued, int maxBatch, long kvCacheBytes, string named)
     {
         var data = new DataDirectory(Path.Combine(_directory.Path, "data"));
         var model = Directory.CreateDirectory(Path.Combine(_directory.Path, "model")).FullName;
+        var options = new QwenModelOptions { Directory = model, MaxQueuedRequests = maxQueued, MaxBatch = maxBatch, KvCacheBytes = kvCacheBytes };
 
-        Assert.Throws<ArgumentOutOfRangeException>(
-            () => new ServiceCollection().AddQwenRag(data, model: new QwenModelOptions { Directory = model, MaxQueuedRequests = -1 }));
+        var error = Assert.Throws<ArgumentException>(() => new ServiceCollection().AddQwenRag(data, model: options));
+
+        Assert.StartsWith(named, error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

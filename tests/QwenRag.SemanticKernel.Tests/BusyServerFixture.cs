@@ -8,7 +8,7 @@ namespace QwenRag.SemanticKernel.Tests;
 
 /// <summary>
 /// An open (loopback, no keys) API server answering with a tiny random Qwen model and no request allowed to wait
-/// for it (<c>QwenRag:Generation:MaxQueuedRequests</c> 0), so that a question asked while it answers another is a 429;
+/// for it (<c>QwenRag:Generation:MaxBatch</c> 1 and <c>MaxQueuedRequests</c> 0), so that a question asked while it answers another is a 429;
 /// one Markdown file of the corpus in <see cref="Set"/>, uploaded through the plugin.
 /// </summary>
 public sealed class BusyServerFixture : IAsyncLifetime
@@ -30,6 +30,7 @@ public sealed class BusyServerFixture : IAsyncLifetime
             Path.Combine(_directory.Path, "data"),
             "--QwenRag:ModelDirectory", model,
             "--QwenRag:Generation:Device", "CPU",
+            "--QwenRag:Generation:MaxBatch", "1",
             "--QwenRag:Generation:MaxQueuedRequests", "0");
         var builder = Kernel.CreateBuilder();
         builder.Plugins.AddQwenRag(options =>
@@ -46,10 +47,11 @@ public sealed class BusyServerFixture : IAsyncLifetime
     }
 
     /// <summary>
-    /// Starts a long streamed answer and returns once its first token is out, so the model is certainly busy with it
-    /// for hundreds of tokens more; disposing the response closes the connection, which stops that answer.
+    /// Starts a long streamed answer and returns once its first token is out, with the scheduler paused so that the
+    /// answer holds the model's only slot; disposing the hold closes the connection, which stops that answer, and
+    /// lets the scheduler go on.
     /// </summary>
-    public async Task<HttpResponseMessage> HoldTheModelAsync(HttpClient client)
+    public async Task<IDisposable> HoldTheModelAsync(HttpClient client)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, $"/v1/sets/{Set}/ask")
         {
@@ -63,7 +65,7 @@ public sealed class BusyServerFixture : IAsyncLifetime
         {
         }
 
-        return response;
+        return new Hold(response, await SchedulerPause.StartAsync(Server.Services));
     }
 
     public async Task DisposeAsync()
@@ -74,6 +76,16 @@ public sealed class BusyServerFixture : IAsyncLifetime
         }
 
         _directory.Dispose();
+    }
+}
+
+/// <summary>The answer holding the model, and the pause keeping it there.</summary>
+internal sealed class Hold(HttpResponseMessage response, SchedulerPause pause) : IDisposable
+{
+    public void Dispose()
+    {
+        response.Dispose();
+        pause.Dispose();
     }
 }
 

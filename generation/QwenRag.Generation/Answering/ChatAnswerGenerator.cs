@@ -15,8 +15,8 @@ namespace QwenRag.Generation.Answering;
 /// <see cref="IChatTokenBudget"/> when it offers one (the local <see cref="QwenChatClient"/>: its tokenizer, template
 /// and context length, exact), else the one given here (for another client, an <see cref="EstimatedTokenBudget"/>
 /// over its configured context size). Markers that would open or close a turn are broken up in documents and
-/// questions. Queueing is the client's business (<see cref="GenerationQueueChatClient"/>); its
-/// <see cref="ModelBusyException"/> surfaces before the first update.
+/// questions. Queueing is the client's business (the local model's
+/// <see cref="Generation.GenerationScheduler"/>); its <see cref="ModelBusyException"/> surfaces before the first update.
 /// </summary>
 public sealed partial class ChatAnswerGenerator : IAnswerGenerator
 {

@@ -10,15 +10,16 @@ namespace QwenRag.Generation.Chat;
 
 /// <summary>
 /// An <see cref="IChatClient"/> over one <see cref="QwenOnnxModel"/> and its <see cref="QwenTokenizer"/>: renders the
-/// ChatML prompt (Qwen3 without thinking), generates with <see cref="TokenGenerator"/> and streams the decoded text.
+/// ChatML prompt (Qwen3 without thinking), generates with its <see cref="GenerationScheduler"/> and streams the decoded text.
 /// Stops on EOS, &lt;|im_end|&gt;, &lt;|endoftext|&gt;, <see cref="ChatOptions.MaxOutputTokens"/> or a stop sequence,
 /// which is not part of the text. When <see cref="ChatOptions.Tools"/> offers tools, the model's
 /// <c>&lt;tool_call&gt;</c> blocks become <see cref="FunctionCallContent"/> (see <see cref="QwenToolCallParser"/>) and
 /// such a turn finishes with <see cref="ChatFinishReason.ToolCalls"/>; without tools the text is passed on as it is.
-/// It is the only code that drives <see cref="TokenGenerator"/>: chat through the template, or raw token ids through
-/// <see cref="GenerateTokensAsync"/>. It counts its own tokens for prompt packing (<see cref="IChatTokenBudget"/>).
-/// It runs one generation per call with no queue of its own: wrap it with
-/// <see cref="GenerationQueueChatClientBuilderExtensions.UseGenerationQueue"/> to share it.
+/// It is the one generation path of its model: chat through the template, or raw token ids through
+/// <see cref="GenerateTokensAsync"/>, all through the scheduler, which decodes concurrent requests in the same passes,
+/// admits them by KV memory and refuses one beyond its queue with <see cref="Core.ModelBusyException"/> before its
+/// first update (<see cref="GetService"/> hands out the scheduler). It counts its own
+/// tokens for prompt packing (<see cref="IChatTokenBudget"/>), within what one request's KV slot holds.
 /// </summary>
 public sealed class QwenChatClient : IChatClient, IChatTokenBudget
 {
@@ -28,7 +29,7 @@ public sealed class QwenChatClient : IChatClient, IChatTokenBudget
     private readonly QwenTokenizer? _tokenizer;
     private readonly string[] _controlMarkers;
     private readonly bool _ownsModel;
-    private readonly TokenGenerator _generator;
+    private readonly GenerationScheduler _scheduler;
     private readonly int[] _stopIds;
     private readonly bool? _enableThinking;
     private readonly ChatClientMetadata _metadata;
@@ -43,18 +44,25 @@ public sealed class QwenChatClient : IChatClient, IChatTokenBudget
     /// How prompts are rendered; null takes Qwen3's template when the tokenizer knows &lt;think&gt;, else plain ChatML
     /// (no tools). <see cref="Open"/> reads it from the model folder.
     /// </param>
-    public QwenChatClient(QwenOnnxModel model, QwenTokenizer? tokenizer, string? modelId = null, QwenChatTemplate? template = null)
-        : this(model, tokenizer, modelId, template, ownsModel: false)
+    /// <param name="scheduling">How concurrent requests share the model; null takes the defaults.</param>
+    /// <param name="logger">Receives the scheduler's slots and refused requests.</param>
+    /// <exception cref="ArgumentException">A scheduling option is out of range.</exception>
+    public QwenChatClient(
+        QwenOnnxModel model, QwenTokenizer? tokenizer, string? modelId = null, QwenChatTemplate? template = null,
+        GenerationSchedulerOptions? scheduling = null, ILogger? logger = null)
+        : this(model, tokenizer, modelId, template, scheduling, logger, ownsModel: false)
     {
     }
 
-    private QwenChatClient(QwenOnnxModel model, QwenTokenizer? tokenizer, string? modelId, QwenChatTemplate? template, bool ownsModel)
+    private QwenChatClient(
+        QwenOnnxModel model, QwenTokenizer? tokenizer, string? modelId, QwenChatTemplate? template,
+        GenerationSchedulerOptions? scheduling, ILogger? logger, bool ownsModel)
     {
         ArgumentNullException.ThrowIfNull(model);
         _model = model;
         _tokenizer = tokenizer;
         _ownsModel = ownsModel;
-        _generator = new TokenGenerator(model);
+        _scheduler = new GenerationScheduler(model, scheduling, logger: logger);
         var stops = new List<int>();
         foreach (var token in new[] { QwenChatTemplate.ImEnd, "<|endoftext|>" })
         {
@@ -88,8 +96,11 @@ public sealed class QwenChatClient : IChatClient, IChatTokenBudget
     /// <summary>The device the model runs on (CUDA may have fallen back to the CPU).</summary>
     public ExecutionDevice Device => _model.Device;
 
-    /// <summary>The model's context length.</summary>
-    public int ContextTokens => _model.ContextLength;
+    /// <summary>The most tokens (prompt plus answer) one request may use: the context length, or less when a KV slot holds less.</summary>
+    public int ContextTokens => _scheduler.SlotCapacity;
+
+    /// <summary>The scheduler every generation of this client runs on (batch, KV memory, queue).</summary>
+    public GenerationScheduler Scheduler => _scheduler;
 
     /// <summary>The tokenizer's added tokens (&lt;|im_start|&gt;, &lt;tool_call&gt;, &lt;think&gt; and the like).</summary>
     public IReadOnlyCollection<string> ControlMarkers => _controlMarkers;
@@ -99,15 +110,26 @@ public sealed class QwenChatClient : IChatClient, IChatTokenBudget
 
     /// <summary>
     /// Loads the model and tokenizer of a folder written by QwenOnnxBuilder, on the device <paramref name="options"/>
-    /// ask for (the choice and its reason go to <paramref name="logger"/>); the client owns (disposes) the model.
+    /// ask for (the choice and its reason go to <paramref name="logger"/>), shared by requests as
+    /// <paramref name="scheduling"/> says; the client owns (disposes) the model.
     /// </summary>
-    public static QwenChatClient Open(string modelDirectory, QwenRuntimeOptions? options = null, ILogger? logger = null)
+    public static QwenChatClient Open(
+        string modelDirectory, QwenRuntimeOptions? options = null, ILogger? logger = null, GenerationSchedulerOptions? scheduling = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(modelDirectory);
         var tokenizer = QwenTokenizer.Load(modelDirectory);
         var model = new QwenOnnxModel(modelDirectory, options, logger);
-        var id = ModelFolders.IdOf(modelDirectory);
-        return new QwenChatClient(model, tokenizer, string.IsNullOrEmpty(id) ? null : id, QwenChatTemplate.ForModelDirectory(modelDirectory), ownsModel: true);
+        try
+        {
+            var id = ModelFolders.IdOf(modelDirectory);
+            return new QwenChatClient(
+                model, tokenizer, string.IsNullOrEmpty(id) ? null : id, QwenChatTemplate.ForModelDirectory(modelDirectory), scheduling, logger, ownsModel: true);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
     }
 
     /// <summary>
@@ -136,10 +158,12 @@ public sealed class QwenChatClient : IChatClient, IChatTokenBudget
     /// <summary>Maps chat options to sampling options for a prompt of <paramref name="promptTokens"/> tokens.</summary>
     public SamplingOptions ToSamplingOptions(ChatOptions? options, int promptTokens)
     {
-        var room = _model.ContextLength - promptTokens;
+        var room = ContextTokens - promptTokens;
         if (room < 1)
         {
-            throw new ArgumentException($"The prompt of {promptTokens} tokens leaves no room in the model's context of {_model.ContextLength} tokens.");
+            throw new ArgumentException(ContextTokens == _model.ContextLength
+                ? $"The prompt of {promptTokens} tokens leaves no room in the model's context of {_model.ContextLength} tokens."
+                : $"The prompt of {promptTokens} tokens leaves no room in the {ContextTokens} tokens one request's KV cache holds (KvCacheBytes).");
         }
 
         var defaults = new SamplingOptions();
@@ -176,7 +200,7 @@ public sealed class QwenChatClient : IChatClient, IChatTokenBudget
     public IAsyncEnumerable<int> GenerateTokensAsync(IReadOnlyList<int> promptTokens, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(promptTokens);
-        return _generator.GenerateAsync(promptTokens, ToSamplingOptions(options, promptTokens.Count), cancellationToken);
+        return _scheduler.GenerateAsync(promptTokens, ToSamplingOptions(options, promptTokens.Count), cancellationToken);
     }
 
     public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
@@ -189,7 +213,7 @@ public sealed class QwenChatClient : IChatClient, IChatTokenBudget
         var sampling = ToSamplingOptions(options, prompt.Count);
         var stops = options?.StopSequences?.Where(stop => !string.IsNullOrEmpty(stop)).ToArray() ?? [];
         var calls = options?.Tools is { Count: > 0 } ? new QwenToolCallParser() : null;
-        var tokens = _generator.GenerateAsync(prompt, sampling, cancellationToken);
+        var tokens = _scheduler.GenerateAsync(prompt, sampling, cancellationToken);
         return Stream(tokens, sampling.MaxNewTokens, stops, calls, cancellationToken);
     }
 
@@ -346,11 +370,17 @@ public sealed class QwenChatClient : IChatClient, IChatTokenBudget
             return _metadata;
         }
 
+        if (serviceType == typeof(GenerationScheduler))
+        {
+            return _scheduler;
+        }
+
         return serviceType.IsInstanceOfType(this) ? this : null;
     }
 
     public void Dispose()
     {
+        _scheduler.Dispose();
         if (_ownsModel)
         {
             _model.Dispose();

@@ -58,7 +58,10 @@ public sealed partial class GenerationScheduler : IDisposable
         _options = options;
         _decode = decode;
         _logger = logger ?? NullLogger.Instance;
-        _slots = model.CreateSlots(options.MaxBatch, SlotTokens(model, options.KvCacheBytes));
+        // On the CPU a slot's pages are committed only as its positions are written, so one slot may take the whole
+        // budget and admission keeps the total within it; on CUDA every slot is allocated up front, so they share it.
+        var slotBudget = model.Device == ExecutionDevice.Cuda ? options.KvCacheBytes / options.MaxBatch : options.KvCacheBytes;
+        _slots = model.CreateSlots(options.MaxBatch, SlotTokens(model, slotBudget));
         _occupants = new Sequence?[_slots.Slots];
         LogSlots(_slots.Slots, _slots.Capacity, _slots.Bytes, options.KvCacheBytes);
         _loop = new Thread(Loop) { IsBackground = true, Name = "Qwen generation scheduler" };

@@ -14,7 +14,8 @@ public sealed record GenerationSchedulerOptions
     /// <summary>
     /// The KV memory the running sequences may need together: a request is admitted when its need (prompt plus
     /// max new tokens) fits beside theirs, and waits otherwise. It also bounds one slot: a slot holds the most tokens
-    /// this many bytes hold, at most the context length.
+    /// this many bytes hold (on CUDA, which allocates every slot up front, this many bytes over <see cref="MaxBatch"/>),
+    /// at most the context length.
     /// </summary>
     public long KvCacheBytes { get; init; } = DefaultKvCacheBytes;
 

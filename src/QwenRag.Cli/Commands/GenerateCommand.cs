@@ -3,6 +3,7 @@ using System.Globalization;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using QwenRag.Generation.Chat;
+using QwenRag.Generation.Generation;
 using QwenRag.Generation.Runtime;
 using QwenRag.Generation.Tokenization;
 
@@ -66,7 +67,8 @@ internal sealed class GenerateCommand : Command
             Seed = parse.GetValue(_seed),
         };
 
-        using var client = new QwenChatClient(onnx, tokenizer);
+        // One request: one KV slot.
+        using var client = new QwenChatClient(onnx, tokenizer, scheduling: new GenerationSchedulerOptions { MaxBatch = 1 });
         IReadOnlyList<int> ids;
         if (parse.GetValue(_prompt) is { } text)
         {

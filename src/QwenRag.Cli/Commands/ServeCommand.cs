@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using QwenRag.Api;
 using QwenRag.Core;
 using QwenRag.Generation.Answering;
+using QwenRag.Generation.Generation;
 using QwenRag.Generation.Runtime;
 
 namespace QwenRag.Cli.Commands;
@@ -11,6 +12,9 @@ namespace QwenRag.Cli.Commands;
 /// <summary><c>qwenrag serve</c>: the REST API, the admin console and the ingestion worker, until stopped.</summary>
 internal sealed class ServeCommand : Command
 {
+    /// <summary>The largest --kv-cache-mib (1 TiB), so its bytes never overflow.</summary>
+    private const long MaxKvCacheMib = 1L << 20;
+
     private readonly Option<string> _urls = new("--urls")
     {
         Description = $"Where to listen (default {QwenRagApi.DefaultUrl}); beyond loopback only with API keys configured",
@@ -21,9 +25,22 @@ internal sealed class ServeCommand : Command
 
     private readonly Option<int?> _maxQueued = new("--max-queued")
     {
-        Description = $"Questions that may wait while the model answers another (default {QwenModelOptions.DefaultMaxQueuedRequests}); " +
+        Description = $"Questions that may wait for the model (default {QwenModelOptions.DefaultMaxQueuedRequests}); " +
             "beyond them a question gets 429",
         HelpName = "N",
+    };
+
+    private readonly Option<int?> _maxBatch = new("--max-batch")
+    {
+        Description = $"Questions the model answers together, decoded in the same passes (default {GenerationSchedulerOptions.DefaultMaxBatch})",
+        HelpName = "N",
+    };
+
+    private readonly Option<long?> _kvCacheMib = new("--kv-cache-mib")
+    {
+        Description = $"KV cache memory the questions being answered may need together, in MiB (default {GenerationSchedulerOptions.DefaultKvCacheBytes >> 20}); " +
+            "a question that does not fit waits",
+        HelpName = "MIB",
     };
 
     public ServeCommand()
@@ -36,6 +53,20 @@ internal sealed class ServeCommand : Command
                 result.AddError("--max-queued must be 0 or more.");
             }
         });
+        _maxBatch.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int?>() is < 1 or > GenerationOptions.MaxBatchLimit)
+            {
+                result.AddError($"--max-batch must be between 1 and {GenerationOptions.MaxBatchLimit}.");
+            }
+        });
+        _kvCacheMib.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<long?>() is < 1 or > MaxKvCacheMib)
+            {
+                result.AddError($"--kv-cache-mib must be between 1 and {MaxKvCacheMib}.");
+            }
+        });
         Options.Add(CliOptions.Qdrant);
         Options.Add(CliOptions.Postgres);
         Options.Add(CliOptions.Reranker);
@@ -43,6 +74,8 @@ internal sealed class ServeCommand : Command
         Options.Add(_model);
         Options.Add(_device);
         Options.Add(_maxQueued);
+        Options.Add(_maxBatch);
+        Options.Add(_kvCacheMib);
         SetAction(RunAsync);
     }
 
@@ -76,6 +109,16 @@ internal sealed class ServeCommand : Command
         if (parse.GetValue(_maxQueued) is { } queued)
         {
             args.AddRange([$"--{GenerationOptions.SectionName}:MaxQueuedRequests", queued.ToString(CultureInfo.InvariantCulture)]);
+        }
+
+        if (parse.GetValue(_maxBatch) is { } batch)
+        {
+            args.AddRange([$"--{GenerationOptions.SectionName}:MaxBatch", batch.ToString(CultureInfo.InvariantCulture)]);
+        }
+
+        if (parse.GetValue(_kvCacheMib) is { } mib)
+        {
+            args.AddRange([$"--{GenerationOptions.SectionName}:KvCacheBytes", (mib << 20).ToString(CultureInfo.InvariantCulture)]);
         }
 
         try

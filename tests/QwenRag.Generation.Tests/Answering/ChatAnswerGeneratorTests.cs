@@ -1,4 +1,4 @@
-using System.Text;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.AI;
 using QwenRag.Core;
 using QwenRag.Generation.Answering;
@@ -135,25 +135,40 @@ public sealed class ChatAnswerGeneratorTests
     }
 
     [Fact]
-    public async Task BehindAFullQueue_ModelBusyBeforeTheFirstUpdate()
+    public async Task ModelBusy_SurfacesBeforeTheFirstUpdate()
     {
-        var model = new ScriptedQwenChatClient("first [1]", "second");
-        using var queue = new GenerationQueueChatClient(model, maxQueued: 0);
-        var answerer = new ChatAnswerGenerator(queue, "test", new EstimatedTokenBudget(8192));
-        await using var first = answerer.AnswerAsync(Question, Sources).GetAsyncEnumerator();
-        Assert.True(await first.MoveNextAsync());
+        using var model = new BusyChatClient();
+        var answerer = new ChatAnswerGenerator(model, "test", new EstimatedTokenBudget(8192));
+        await using var answer = answerer.AnswerAsync(Question, Sources).GetAsyncEnumerator();
 
-        await using var second = answerer.AnswerAsync(Question, Sources).GetAsyncEnumerator();
-        await Assert.ThrowsAsync<ModelBusyException>(async () => await second.MoveNextAsync());
+        var busy = await Assert.ThrowsAsync<ModelBusyException>(async () => await answer.MoveNextAsync());
 
-        var rest = new StringBuilder(first.Current.Text);
-        while (await first.MoveNextAsync())
+        Assert.Equal((3, 2), (busy.Running, busy.Waiting));
+    }
+
+    /// <summary>A model that refuses every request as the scheduler does when its queue is full: at the stream's first move.</summary>
+    private sealed class BusyChatClient : IChatClient
+    {
+        public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+            throw new ModelBusyException(3, 2);
+
+        public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
+            IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
         {
-            rest.Append(first.Current.Text);
+            await Task.Yield();
+            foreach (var update in Refuse())
+            {
+                yield return update;
+            }
         }
 
-        Assert.Equal("first [1]", rest.ToString());
-        Assert.Equal(0, queue.Running);
+        private static ChatResponseUpdate[] Refuse() => throw new ModelBusyException(3, 2);
+
+        public object? GetService(Type serviceType, object? serviceKey = null) => null;
+
+        public void Dispose()
+        {
+        }
     }
 
     /// <summary>A scripted model that also counts its own tokens: one per word, with a large context.</summary>
