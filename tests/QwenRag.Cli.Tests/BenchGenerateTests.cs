@@ -3,7 +3,7 @@ using QwenRag.Tests;
 
 namespace QwenRag.Cli.Tests;
 
-/// <summary><c>qwenrag bench generate</c> on tiny random models, run as a user would run it.</summary>
+/// <summary><c>qwenrag bench generate</c> and <c>bench serve</c> on tiny random models, run as a user would run it.</summary>
 public sealed class BenchGenerateTests : IDisposable
 {
     private readonly TemporaryDirectory _directory = new();
@@ -62,6 +62,52 @@ public sealed class BenchGenerateTests : IDisposable
 
         Assert.NotEqual(0, result.ExitCode);
         Assert.Contains("does not exist", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task BenchServe_BatchedAndOneAtATime_SameTokensAndEveryLevelMeasured()
+    {
+        var model = await BuildAsync("serve", "--layers", "2", "--hidden", "64", "--heads", "4", "--kv-heads", "2", "--vocab", "300", "--max-positions", "512");
+
+        var result = await QwenRagProcess.RunAsync(_directory.Path,
+            "bench", "serve", "--model", model, "--clients", "3,1", "--prompt-tokens", "9", "--new-tokens", "5", "--json");
+
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        var levels = result.Json().GetProperty("levels").EnumerateArray().ToArray();
+        Assert.Equal([1, 3], levels.Select(level => level.GetProperty("clients").GetInt32()));
+        foreach (var level in levels)
+        {
+            var clients = level.GetProperty("clients").GetInt32();
+            var oneAtATime = level.GetProperty("oneAtATime");
+            var batched = level.GetProperty("batched");
+            Assert.Equal((1, 1), (oneAtATime.GetProperty("maxBatch").GetInt32(), oneAtATime.GetProperty("peakBatch").GetInt32()));
+            Assert.Equal(clients, batched.GetProperty("maxBatch").GetInt32());
+            Assert.InRange(batched.GetProperty("peakBatch").GetInt32(), 1, clients);
+            Assert.True(level.GetProperty("sameTokens").GetBoolean());
+            foreach (var run in new[] { oneAtATime, batched })
+            {
+                Assert.InRange(run.GetProperty("tokens").GetInt32(), clients, clients * 5);
+                Assert.True(run.GetProperty("aggregateTokensPerSecond").GetDouble() > 0);
+                Assert.True(run.GetProperty("timeToFirstTokenP99Ms").GetDouble() >= run.GetProperty("timeToFirstTokenP50Ms").GetDouble());
+                Assert.True(run.GetProperty("interTokenP99Ms").GetDouble() >= run.GetProperty("interTokenP50Ms").GetDouble());
+            }
+        }
+
+        Assert.True(levels[1].GetProperty("interTokenVsLone").GetDouble() > 0);
+    }
+
+    [Theory]
+    [InlineData("0,2", "between 1 and 256")]
+    [InlineData("two", "comma-separated whole numbers")]
+    public async Task BenchServe_BadClients_FailsClearly(string clients, string message)
+    {
+        // Checked before the model loads.
+        var model = Directory.CreateDirectory(Path.Combine(_directory.Path, "empty")).FullName;
+
+        var result = await QwenRagProcess.RunAsync(_directory.Path, "bench", "serve", "--model", model, "--clients", clients);
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains(message, result.Stderr, StringComparison.Ordinal);
     }
 
     private static int[] Tokens(JsonElement engine) => [.. engine.GetProperty("tokens").EnumerateArray().Select(token => token.GetInt32())];

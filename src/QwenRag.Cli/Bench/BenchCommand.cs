@@ -17,6 +17,7 @@ internal sealed class BenchCommand : Command
         Subcommands.Add(new BenchColdStartCommand());
         Subcommands.Add(new BenchHttpCommand());
         Subcommands.Add(new BenchGenerateCommand());
+        Subcommands.Add(new BenchServeCommand());
         Subcommands.Add(new BenchQwen3Command());
     }
 }
