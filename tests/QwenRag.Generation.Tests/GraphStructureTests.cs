@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 using Onnx;
 using QwenRag.Generation.Checkpoints;
 using QwenRag.Generation.Onnx;
@@ -122,6 +124,145 @@ public sealed class GraphStructureTests
         Assert.DoesNotContain(graph.Initializer, t => t.Name == "cos_cache");
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(fixture.ModelDirectory, QwenOnnxBuilder.GenAiConfigFileName)));
         Assert.True(json.RootElement.TryGetProperty("qwenrag_dynamic_rope", out _));
+    }
+
+    private static TinyCheckpointOptions HeadOptions(bool tied) => ModelFixture.Small with { Tied = tied, Seed = 6 };
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Int4QuantizesTheHeadToo(bool tied)
+    {
+        using var fixture = ModelFixture.Create(HeadOptions(tied), OnnxPrecision.Int4);
+        var graph = Load(fixture.ModelDirectory).Graph;
+        var config = fixture.Checkpoint.Config;
+        Assert.DoesNotContain(graph.Node, n => n.OpType == "Gemm");
+        var nbits = graph.Node.Where(n => n.OpType == "MatMulNBits").ToList();
+        Assert.Equal((7 * config.NumLayers) + 1, nbits.Count);
+        Assert.All(nbits, n => Assert.Equal(OnnxGraph.MicrosoftDomain, n.Domain));
+        Assert.All(nbits, n => Assert.Equal(4, n.Attribute.Single(a => a.Name == "accuracy_level").I));
+        var head = Assert.Single(nbits, n => n.Output.Single() == "logits");
+        Assert.Equal(config.VocabSize, head.Attribute.Single(a => a.Name == "N").I);
+        Assert.Equal(config.HiddenSize, head.Attribute.Single(a => a.Name == "K").I);
+
+        // The embedding Gather keeps the full-precision matrix, tied or not.
+        var gather = Assert.Single(graph.Node, n => n.OpType == "Gather" && n.Input[1] == "input_ids");
+        Assert.Equal("model.embed_tokens.weight", gather.Input[0]);
+        Assert.Equal((int)TensorProto.Types.DataType.Float, graph.Initializer.Single(t => t.Name == "model.embed_tokens.weight").DataType);
+    }
+
+    [Theory]
+    [InlineData(OnnxPrecision.Fp32)]
+    [InlineData(OnnxPrecision.Int4)]
+    public void LogitsToKeepIsAnInt64ScalarInputDefaultingToZero(OnnxPrecision precision)
+    {
+        using var fixture = ModelFixture.Create(HeadOptions(tied: true), precision);
+        var graph = Load(fixture.ModelDirectory).Graph;
+        var input = Assert.Single(graph.Input, i => i.Name == QwenOnnxBuilder.LogitsToKeepInput);
+        Assert.Equal((int)TensorProto.Types.DataType.Int64, input.Type.TensorType.ElemType);
+        Assert.Empty(input.Type.TensorType.Shape.Dim);
+        var initializer = Assert.Single(graph.Initializer, t => t.Name == QwenOnnxBuilder.LogitsToKeepInput);
+        Assert.Equal((int)TensorProto.Types.DataType.Int64, initializer.DataType);
+        Assert.Empty(initializer.Dims);
+        Assert.Equal(0L, InlineInt64(initializer));
+        var logits = graph.Output.Single(o => o.Name == "logits");
+        Assert.Equal(QwenOnnxBuilder.LogitsLengthDimension, logits.Type.TensorType.Shape.Dim[1].DimParam);
+
+        using var session = new InferenceSession(Path.Combine(fixture.ModelDirectory, QwenOnnxBuilder.ModelFileName));
+        var tokens = ModelFixture.Tokens(6, fixture.Checkpoint.Config.VocabSize, 9);
+        var unbound = Run(session, fixture.Checkpoint.Config, tokens, logitsToKeep: null);
+        Assert.Equal([1, tokens.Length, fixture.Checkpoint.Config.VocabSize], unbound.Shape);
+        Assert.Equal(Run(session, fixture.Checkpoint.Config, tokens, logitsToKeep: 0).Values, unbound.Values);
+    }
+
+    [Fact]
+    public void HiddenStateGraphsHaveNoLogitsToKeep()
+    {
+        var root = Path.Combine(Path.GetTempPath(), "qwenrag-onnx-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            TinyCheckpoint.Write(Path.Combine(root, "hf"), HeadOptions(tied: true));
+            QwenOnnxBuilder.Build(Path.Combine(root, "hf"), Path.Combine(root, "onnx"), kind: QwenGraphKind.HiddenStates);
+            var graph = Load(Path.Combine(root, "onnx")).Graph;
+            Assert.DoesNotContain(graph.Input, i => i.Name == QwenOnnxBuilder.LogitsToKeepInput);
+            Assert.DoesNotContain(graph.Initializer, t => t.Name == QwenOnnxBuilder.LogitsToKeepInput);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData(OnnxPrecision.Fp32, false)]
+    [InlineData(OnnxPrecision.Fp16, true)]
+    [InlineData(OnnxPrecision.Int4, true)]
+    public void LogitsToKeepGivesTheLastPositionsOfTheFullOutput(OnnxPrecision precision, bool tied)
+    {
+        using var fixture = ModelFixture.Create(HeadOptions(tied), precision);
+        var config = fixture.Checkpoint.Config;
+        using var session = new InferenceSession(Path.Combine(fixture.ModelDirectory, QwenOnnxBuilder.ModelFileName));
+        var tokens = ModelFixture.Tokens(7, config.VocabSize, 10);
+        var all = Run(session, config, tokens, logitsToKeep: 0);
+        Assert.Equal([1, tokens.Length, config.VocabSize], all.Shape);
+        foreach (var keep in new[] { 1, 3, tokens.Length, tokens.Length + 5 })
+        {
+            var kept = Run(session, config, tokens, keep);
+            var rows = Math.Min(keep, tokens.Length);
+            Assert.Equal([1, rows, config.VocabSize], kept.Shape);
+            Assert.Equal(all.Values.AsSpan((tokens.Length - rows) * config.VocabSize).ToArray(), kept.Values);
+        }
+    }
+
+    private static long InlineInt64(TensorProto tensor) =>
+        tensor.Int64Data.Count > 0 ? tensor.Int64Data[0] : BitConverter.ToInt64(tensor.RawData.Span);
+
+    /// <summary>One pass of one row with an empty past, straight through ONNX Runtime; logits_to_keep bound or not.</summary>
+    private static (long[] Shape, float[] Values) Run(InferenceSession session, QwenConfig config, int[] tokens, long? logitsToKeep)
+    {
+        var values = new List<OrtValue>();
+        try
+        {
+            var inputs = new Dictionary<string, OrtValue>(StringComparer.Ordinal)
+            {
+                ["input_ids"] = Add(values, OrtValue.CreateTensorValueFromMemory(tokens.Select(t => (long)t).ToArray(), [1, tokens.Length])),
+                ["attention_mask"] = Add(values, OrtValue.CreateTensorValueFromMemory(Enumerable.Repeat(1L, tokens.Length).ToArray(), [1, tokens.Length])),
+            };
+            var kvType = session.InputMetadata["past_key_values.0.key"].ElementDataType;
+            for (var i = 0; i < config.NumLayers; i++)
+            {
+                foreach (var part in new[] { "key", "value" })
+                {
+                    long[] shape = [1, config.NumKvHeads, 0, config.HeadDim];
+                    inputs[$"past_key_values.{i}.{part}"] = Add(values, kvType == TensorElementType.Float16
+                        ? OrtValue.CreateTensorValueFromMemory(Array.Empty<Float16>(), shape)
+                        : OrtValue.CreateTensorValueFromMemory(Array.Empty<float>(), shape));
+                }
+            }
+
+            if (logitsToKeep is long keep)
+            {
+                inputs[QwenOnnxBuilder.LogitsToKeepInput] = Add(values, OrtValue.CreateTensorValueFromMemory(new[] { keep }, []));
+            }
+
+            using var runOptions = new RunOptions();
+            using var outputs = session.Run(runOptions, inputs, ["logits"]);
+            var logits = outputs[0];
+            return (logits.GetTensorTypeAndShape().Shape, logits.GetTensorDataAsSpan<float>().ToArray());
+        }
+        finally
+        {
+            foreach (var value in values)
+            {
+                value.Dispose();
+            }
+        }
+    }
+
+    private static OrtValue Add(List<OrtValue> owned, OrtValue value)
+    {
+        owned.Add(value);
+        return value;
     }
 
     [Fact]

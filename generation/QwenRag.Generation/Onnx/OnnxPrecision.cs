@@ -9,6 +9,9 @@ public enum OnnxPrecision
     /// <summary>float16 weights, activations and KV cache; logits are cast to float32.</summary>
     Fp16,
 
-    /// <summary>Projection weights as 4-bit blocks (MatMulNBits, block 32, asymmetric); everything else float32.</summary>
+    /// <summary>
+    /// Projection and lm_head weights as 4-bit blocks (MatMulNBits, block 32, asymmetric, int8 activations inside it);
+    /// the embedding and everything else float32.
+    /// </summary>
     Int4,
 }

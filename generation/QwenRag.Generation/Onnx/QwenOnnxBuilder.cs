@@ -65,14 +65,26 @@ public static class QwenOnnxBuilder
     /// <summary>Model metadata: the positions the rotary tables cover (a longer input cannot run).</summary>
     public const string ContextLengthKey = "qwenrag.context_length";
 
-    private const int Int4BlockSize = 32;
+    /// <summary>Columns of one MatMulNBits quantization block (one scale and zero point each).</summary>
+    internal const int Int4BlockSize = 32;
+
+    /// <summary>
+    /// MatMulNBits' accuracy_level: 4 quantizes the activations to int8 per block, which sends ONNX Runtime's CPU
+    /// kernel down its int8 dot-product path (about 1.5x the decode speed of level 0, which dequantizes the weights
+    /// to fp32). The int8 rounding of the activations is small next to the 4-bit rounding of the weights
+    /// (ModelPrecisionTests.Int4FollowsTheReferenceOnDequantizedWeights).
+    /// </summary>
+    internal const int Int4AccuracyLevel = 4;
+
+    /// <summary>The symbolic length of the logits' sequence axis: every position, or the last logits_to_keep.</summary>
+    public const string LogitsLengthDimension = "logits_length";
 
     private static readonly string[] TokenizerFiles =
         ["tokenizer.json", "tokenizer_config.json", "chat_template.jinja", "vocab.json", "merges.txt", "generation_config.json", "config.json", "special_tokens_map.json"];
 
     /// <param name="checkpointDirectory">A Hugging Face checkpoint folder (config.json and safetensors).</param>
     /// <param name="outputDirectory">Where model.onnx, its data, genai_config.json and the tokenizer files go.</param>
-    /// <param name="precision">Weights and activations: fp32, fp16 (for CUDA) or int4 weights with fp32 activations.</param>
+    /// <param name="precision">Weights and activations: fp32, fp16 (for CUDA) or int4 projection and head weights with fp32 activations (int8 inside MatMulNBits).</param>
     /// <param name="windowedCache">
     /// Sliding-window layers get GroupQueryAttention's window-sized cache (<c>sliding_window_cache</c>), whose memory
     /// stays bounded however long the context grows (see <see cref="Runtime.KvCache"/>). onnxruntime-genai 0.18 feeds
@@ -195,6 +207,13 @@ public static class QwenOnnxBuilder
                 var length = IsWindowCached(i) ? WindowCacheDimension : "past_sequence_length";
                 _g.Input($"past_key_values.{i}.key", _act, "batch_size", kv, length, d);
                 _g.Input($"past_key_values.{i}.value", _act, "batch_size", kv, length, d);
+            }
+
+            if (causal)
+            {
+                // An initializer of the input's name is its default: callers that do not bind it get every position.
+                _g.Input(LogitsToKeepInput, OnnxDataType.Int64);
+                _g.Constant(LogitsToKeepInput, OnnxDataType.Int64, [], [0L]);
             }
 
             string cos, sin;
@@ -397,49 +416,67 @@ public static class QwenOnnxBuilder
             return output;
         }
 
-        private string MatMulNBits(string name, string input, string weightName, ReadOnlySpan<float> weight, int n, int k)
+        private string MatMulNBits(string name, string input, string weightName, ReadOnlySpan<float> weight, int n, int k, string? output = null)
         {
             var q = Int4Quantizer.Quantize(weight, n, k, Int4BlockSize);
             var blocks = q.BlocksPerRow;
             _g.Initializer(data.Write<byte>(weightName + ".q4", OnnxDataType.UInt8, [n, blocks, Int4BlockSize / 2], q.Packed));
             _g.Initializer(data.Write<float>(weightName + ".scales", OnnxDataType.Float, [n, blocks], q.Scales));
             _g.Initializer(data.Write<byte>(weightName + ".zero_points", OnnxDataType.UInt8, [n, (blocks + 1) / 2], q.ZeroPoints));
-            return _g.Node("MatMulNBits", [input, weightName + ".q4", weightName + ".scales", weightName + ".zero_points"], name + "/MatMulNBits",
+            return _g.Node("MatMulNBits", [input, weightName + ".q4", weightName + ".scales", weightName + ".zero_points"], output ?? name + "/MatMulNBits",
                 OnnxGraph.MicrosoftDomain,
-                OnnxGraph.Int("K", k), OnnxGraph.Int("N", n), OnnxGraph.Int("bits", 4), OnnxGraph.Int("block_size", Int4BlockSize));
+                OnnxGraph.Int("K", k), OnnxGraph.Int("N", n), OnnxGraph.Int("bits", 4), OnnxGraph.Int("block_size", Int4BlockSize),
+                OnnxGraph.Int("accuracy_level", Int4AccuracyLevel));
         }
 
         private void Logits(string hidden, string embed)
         {
-            // Gemm with transB reads lm_head (or the tied embedding) in Hugging Face's [vocab, hidden] layout, so a
-            // tied model stores its embedding once.
-            string head;
-            if (!config.TieWordEmbeddings && checkpoint.Contains("lm_head.weight"))
+            var kept = LastPositions(hidden);
+            var untied = !config.TieWordEmbeddings && checkpoint.Contains("lm_head.weight");
+            if (precision == OnnxPrecision.Int4)
             {
-                head = Weight("lm_head.weight", [config.VocabSize, config.HiddenSize], Read("lm_head.weight"));
+                // The head is the largest matrix of a small model (vocab x hidden) and dominates decode time, so it is
+                // quantized too; a tied model quantizes a copy of its embedding, whose Gather stays full precision.
+                var weight = Read(untied ? "lm_head.weight" : "model.embed_tokens.weight");
+                MatMulNBits("/lm_head", kept, "lm_head.weight", weight, config.VocabSize, config.HiddenSize, "logits");
             }
             else
             {
-                head = embed;
+                // Gemm with transB reads lm_head (or the tied embedding) in Hugging Face's [vocab, hidden] layout, so a
+                // tied model stores its embedding once.
+                var head = untied ? Weight("lm_head.weight", [config.VocabSize, config.HiddenSize], Read("lm_head.weight")) : embed;
+                var flat = _g.Constant("/lm_head/shape_2d", OnnxDataType.Int64, [2], [-1L, config.HiddenSize]);
+                var vocab = _g.Constant("/lm_head/vocab", OnnxDataType.Int64, [1], [(long)config.VocabSize]);
+                var x2d = _g.Node("Reshape", [kept, flat], "/lm_head/input_2d");
+                var y2d = _g.Node("Gemm", [x2d, head], "/lm_head/output_2d", "", OnnxGraph.Int("transB", 1));
+                var keptShape = _g.Node("Shape", [kept], "/lm_head/kept_shape", "", OnnxGraph.Int("start", 0), OnnxGraph.Int("end", 2));
+                var shape3d = _g.Node("Concat", [keptShape, vocab], "/lm_head/shape_3d", "", OnnxGraph.Int("axis", 0));
+                if (_act == OnnxDataType.Float)
+                {
+                    _g.Node("Reshape", [y2d, shape3d], "logits");
+                }
+                else
+                {
+                    var logits16 = _g.Node("Reshape", [y2d, shape3d], "/lm_head/logits_fp16");
+                    _g.Node("Cast", [logits16], "logits", "", OnnxGraph.Int("to", (long)OnnxDataType.Float));
+                }
             }
 
-            var flat = _g.Constant("/lm_head/shape_2d", OnnxDataType.Int64, [2], [-1L, config.HiddenSize]);
-            var vocab = _g.Constant("/lm_head/vocab", OnnxDataType.Int64, [1], [(long)config.VocabSize]);
-            var x2d = _g.Node("Reshape", [hidden, flat], "/lm_head/input_2d");
-            var y2d = _g.Node("Gemm", [x2d, head], "/lm_head/output_2d", "", OnnxGraph.Int("transB", 1));
-            var idsShape = _g.Node("Shape", ["input_ids"], "/lm_head/ids_shape");
-            var shape3d = _g.Node("Concat", [idsShape, vocab], "/lm_head/shape_3d", "", OnnxGraph.Int("axis", 0));
-            if (_act == OnnxDataType.Float)
-            {
-                _g.Node("Reshape", [y2d, shape3d], "logits");
-            }
-            else
-            {
-                var logits16 = _g.Node("Reshape", [y2d, shape3d], "/lm_head/logits_fp16");
-                _g.Node("Cast", [logits16], "logits", "", OnnxGraph.Int("to", (long)OnnxDataType.Float));
-            }
+            _g.Output("logits", OnnxDataType.Float, "batch_size", LogitsLengthDimension, config.VocabSize);
+        }
 
-            _g.Output("logits", OnnxDataType.Float, "batch_size", "sequence_length", config.VocabSize);
+        /// <summary>
+        /// The last logits_to_keep positions of each row of <paramref name="hidden"/>: Slice from -k, where k = 0 gives
+        /// start 0 (every position) and k beyond the sequence length is clamped to it.
+        /// </summary>
+        private string LastPositions(string hidden)
+        {
+            var axes0 = _g.Constant("/logits_to_keep/axes_0", OnnxDataType.Int64, [1], [0L]);
+            var axes1 = _g.Constant("/logits_to_keep/axes_1", OnnxDataType.Int64, [1], [1L]);
+            var ends = _g.Constant("/logits_to_keep/ends", OnnxDataType.Int64, [1], [long.MaxValue]);
+            var k = _g.Node("Unsqueeze", [LogitsToKeepInput, axes0], "/logits_to_keep/k_1d");
+            var starts = _g.Node("Neg", [k], "/logits_to_keep/starts");
+            return _g.Node("Slice", [hidden, starts, ends, axes1], "/logits_to_keep/hidden");
         }
 
         /// <summary>The final-norm hidden states [batch, sequence, hidden] in float32, for pooling by the caller.</summary>
