@@ -88,6 +88,7 @@ public sealed class BenchGenerateTests : IDisposable
             {
                 Assert.InRange(run.GetProperty("tokens").GetInt32(), clients, clients * 5);
                 Assert.True(run.GetProperty("aggregateTokensPerSecond").GetDouble() > 0);
+                Assert.True(run.GetProperty("decodeTokensPerSecond").GetDouble() > 0);
                 Assert.True(run.GetProperty("timeToFirstTokenP99Ms").GetDouble() >= run.GetProperty("timeToFirstTokenP50Ms").GetDouble());
                 Assert.True(run.GetProperty("interTokenP99Ms").GetDouble() >= run.GetProperty("interTokenP50Ms").GetDouble());
             }

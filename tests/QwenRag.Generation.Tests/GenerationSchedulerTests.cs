@@ -97,6 +97,10 @@ public sealed class GenerationSchedulerTests(ITestOutputHelper output)
 
         Assert.True(scheduler.PeakBatch >= Math.Min(maxBatch, 4), $"peak batch {scheduler.PeakBatch}");
 
+        // Every token but a prompt's first comes from a decode step (one more step when a stop token ends a sequence).
+        Assert.InRange(scheduler.DecodedTokens, alone.Sum(tokens => tokens.Count - 1), alone.Sum(tokens => tokens.Count));
+        Assert.True(scheduler.DecodeTime > TimeSpan.Zero);
+
         Assert.Equal(0, scheduler.Running);
         Assert.Equal(0, scheduler.KvBytesInUse);
     }

@@ -40,6 +40,8 @@ public sealed partial class GenerationScheduler : IDisposable
     private readonly Thread _loop;
     private long _kvInUse;
     private long _steps;
+    private long _decodedTokens;
+    private long _decodeTicks;
     private int _peakBatch;
     private bool _stopping;
 
@@ -130,6 +132,12 @@ public sealed partial class GenerationScheduler : IDisposable
 
     /// <summary>Decode steps run so far (one step decodes every decoding sequence once).</summary>
     public long Steps => Interlocked.Read(ref _steps);
+
+    /// <summary>Tokens decode steps have produced so far (one per decoding sequence and step; not the prompts' first tokens).</summary>
+    public long DecodedTokens => Interlocked.Read(ref _decodedTokens);
+
+    /// <summary>Time spent in decode steps so far (not in prefill chunks): with <see cref="DecodedTokens"/>, the decode rate of the batch.</summary>
+    public TimeSpan DecodeTime => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _decodeTicks));
 
     /// <summary>The most sequences one decode step has decoded so far.</summary>
     public int PeakBatch => Volatile.Read(ref _peakBatch);
@@ -333,6 +341,14 @@ public sealed partial class GenerationScheduler : IDisposable
     {
         Interlocked.Increment(ref _steps);
         Volatile.Write(ref _peakBatch, Math.Max(_peakBatch, decoding.Count));
+        var started = Stopwatch.GetTimestamp();
+        DecodeRuns(decoding, prefill);
+        Interlocked.Add(ref _decodeTicks, Stopwatch.GetTimestamp() - started);
+        Interlocked.Add(ref _decodedTokens, decoding.Count);
+    }
+
+    private void DecodeRuns(List<Sequence> decoding, Sequence? prefill)
+    {
         if (!_model.BatchesRows)
         {
             foreach (var sequence in decoding)

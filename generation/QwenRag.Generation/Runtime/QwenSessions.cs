@@ -27,7 +27,9 @@ internal static class QwenSessions
             }
         }
 
-        var cpu = new SessionOptions();
+        // Errors only: the one warning a CPU session of ours logs is that the optional logits_to_keep input (an
+        // initializer that is also an input, so that callers may leave it out) is not constant-folded, by design.
+        var cpu = new SessionOptions { LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
         if (options.IntraOpThreads is { } threads)
         {
             cpu.IntraOpNumThreads = threads;

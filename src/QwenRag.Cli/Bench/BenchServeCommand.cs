@@ -84,6 +84,7 @@ internal sealed class BenchServeCommand : Command
             levels.Add(new ServeLevel(
                 count, oneAtATime.Result, together.Result,
                 Ratio(together.Result.AggregateTokensPerSecond, oneAtATime.Result.AggregateTokensPerSecond),
+                Ratio(together.Result.DecodeTokensPerSecond, oneAtATime.Result.DecodeTokensPerSecond),
                 lone is null ? null : Ratio(together.Result.InterTokenP50Ms, lone.InterTokenP50Ms),
                 oneAtATime.Tokens.Zip(together.Tokens).All(pair => pair.First.SequenceEqual(pair.Second))));
             progress?.WriteLine("done");
@@ -120,8 +121,10 @@ internal sealed class BenchServeCommand : Command
         var firsts = timed.Select(request => request.Arrivals[0]).ToArray();
         var gaps = timed.SelectMany(request => request.Arrivals.Zip(request.Arrivals.Skip(1), (before, after) => after - before)).ToArray();
         var tokens = timed.Sum(request => request.Tokens.Length);
+        var decodeSeconds = client.Scheduler.DecodeTime.TotalSeconds;
         var result = new ServeRun(
             scheduling.MaxBatch, tokens, wall, tokens / wall,
+            decodeSeconds > 0 ? client.Scheduler.DecodedTokens / decodeSeconds : 0,
             Latencies.Percentile(firsts, 0.5), Latencies.Percentile(firsts, 0.99),
             Latencies.Percentile(gaps, 0.5), Latencies.Percentile(gaps, 0.99),
             client.Scheduler.PeakBatch);
@@ -148,22 +151,23 @@ internal sealed class BenchServeCommand : Command
         Console.WriteLine();
         Console.WriteLine($"model {directory} on {model.Device}: {model.Layers} layers, vocab {model.VocabSize}; each client {promptTokens} prompt " +
             $"tokens, {newTokens} new, greedy; {Environment.ProcessorCount} logical cores");
-        Console.WriteLine($"{"clients",7} {"mode",-12} {"tok/s",8} {"TTFT p50",9} {"TTFT p99",9} {"ITL p50",8} {"ITL p99",8} {"peak batch",10}");
+        Console.WriteLine($"{"clients",7} {"mode",-12} {"tok/s",8} {"decode",8} {"TTFT p50",9} {"TTFT p99",9} {"ITL p50",8} {"ITL p99",8} {"peak batch",10}");
         foreach (var level in levels)
         {
             foreach (var (mode, run) in new[] { ("one at once", level.OneAtATime), ("batched", level.Batched) })
             {
-                Console.WriteLine($"{level.Clients,7} {mode,-12} {run.AggregateTokensPerSecond,8:0.0} {run.TimeToFirstTokenP50Ms,7:0} ms " +
+                Console.WriteLine($"{level.Clients,7} {mode,-12} {run.AggregateTokensPerSecond,8:0.0} {run.DecodeTokensPerSecond,8:0.0} {run.TimeToFirstTokenP50Ms,6:0} ms " +
                     $"{run.TimeToFirstTokenP99Ms,6:0} ms {run.InterTokenP50Ms,5:0.0} ms {run.InterTokenP99Ms,5:0.0} ms {run.PeakBatch,10}");
             }
 
-            Console.WriteLine($"{string.Empty,7} batched/one at once {level.Speedup:0.00}x tok/s" +
+            Console.WriteLine($"{string.Empty,7} batched/one at once {level.Speedup:0.00}x tok/s, {level.DecodeSpeedup:0.00}x decode tok/s" +
                 (level.InterTokenVsLone is { } vsLone ? $", inter-token p50 {vsLone:0.00}x a lone request's" : string.Empty) +
                 (level.SameTokens ? ", same tokens" : ", TOKENS DIFFER"));
         }
 
-        Console.WriteLine("(tok/s: every client's new tokens over the wall time from the first request to the last token; TTFT: from the " +
-            "moment all clients asked; ITL: the gaps between one request's consecutive tokens)");
+        Console.WriteLine("(tok/s: every client's new tokens over the wall time from the first request to the last token, prompts included; " +
+            "decode: the tokens decode steps made over the time spent in them, prompts excluded; TTFT: from the moment all clients asked; " +
+            "ITL: the gaps between one request's consecutive tokens, a prompt read meanwhile included)");
     }
 
     private static double Ratio(double value, double baseline) => baseline > 0 ? value / baseline : 0;
@@ -192,11 +196,12 @@ internal sealed class BenchServeCommand : Command
 
 /// <summary>One way of serving one level's clients.</summary>
 internal sealed record ServeRun(
-    int MaxBatch, int Tokens, double WallSeconds, double AggregateTokensPerSecond, double TimeToFirstTokenP50Ms,
+    int MaxBatch, int Tokens, double WallSeconds, double AggregateTokensPerSecond, double DecodeTokensPerSecond, double TimeToFirstTokenP50Ms,
     double TimeToFirstTokenP99Ms, double InterTokenP50Ms, double InterTokenP99Ms, int PeakBatch);
 
 /// <summary>
-/// One client count: one at a time and batched, the batched/one-at-a-time ratio of aggregate tokens/s, the batched
+/// One client count: one at a time and batched, the batched/one-at-a-time ratios of aggregate and decode tokens/s, the batched
 /// inter-token p50 over a lone request's (the 1-client level, when measured), and whether both gave the same tokens.
 /// </summary>
-internal sealed record ServeLevel(int Clients, ServeRun OneAtATime, ServeRun Batched, double Speedup, double? InterTokenVsLone, bool SameTokens);
+internal sealed record ServeLevel(
+    int Clients, ServeRun OneAtATime, ServeRun Batched, double Speedup, double DecodeSpeedup, double? InterTokenVsLone, bool SameTokens);
