@@ -115,10 +115,7 @@ public sealed class GenerationSchedulerTests(ITestOutputHelper output)
 
         var batched = await Task.WhenAll(requests.Select(request => Collect(scheduler.GenerateAsync(request.Prompt, Greedy(request.MaxNewTokens)))));
 
-        for (var i = 0; i < requests.Length; i++)
-        {
-            Assert.Equal(alone[i], batched[i]);
-        }
+        Assert.Equal(alone, batched);
 
         Assert.Equal(3, scheduler.PeakBatch);
     }
@@ -144,10 +141,7 @@ public sealed class GenerationSchedulerTests(ITestOutputHelper output)
 
         var batched = await Staggered(scheduler, requests, stagger: 3);
 
-        for (var i = 0; i < requests.Length; i++)
-        {
-            Assert.Equal(alone[i], batched[i]);
-        }
+        Assert.Equal(alone, batched);
 
         Assert.Equal(3, scheduler.PeakBatch);
     }
@@ -164,10 +158,7 @@ public sealed class GenerationSchedulerTests(ITestOutputHelper output)
 
         var batched = await Staggered(scheduler, requests, stagger: 1);
 
-        for (var i = 0; i < requests.Length; i++)
-        {
-            Assert.Equal(alone[i], batched[i]);
-        }
+        Assert.Equal(alone, batched);
 
         Assert.Equal(4, scheduler.PeakBatch);
     }
@@ -188,10 +179,7 @@ public sealed class GenerationSchedulerTests(ITestOutputHelper output)
 
         var batched = await Staggered(scheduler, requests, stagger: 2);
 
-        for (var i = 0; i < requests.Length; i++)
-        {
-            Assert.Equal(alone[i], batched[i]);
-        }
+        Assert.Equal(alone, batched);
 
         Assert.Equal(3, scheduler.PeakBatch);
     }
