@@ -116,6 +116,9 @@ public sealed class CliCommandTests(CliFixture cli) : IClassFixture<CliFixture>
     [InlineData("generate", "--model", "m", "--prompt", "hi", "--device", "1")]
     [InlineData("serve", "--device", "tpu")]
     [InlineData("serve", "--max-queued", "-1")]
+    [InlineData("serve", "--max-batch", "0")]
+    [InlineData("serve", "--max-batch", "257")]
+    [InlineData("serve", "--kv-cache-mib", "0")]
     public async Task Commands_InvalidArguments_ExitNonZeroWithMessage(params string[] arguments)
     {
         var result = await QwenRagProcess.RunAsync(cli.Data, arguments);
