@@ -68,6 +68,18 @@ public sealed class MoeModelTests(ITestOutputHelper output)
         => FullAndCached(Moe(QwenArchitecture.Qwen2) with { SlidingWindow = 6, MaxWindowLayers = 1 }, 24, 9, "qwen2-moe sliding window 6");
 
     [Fact]
+    public void YarnRope()
+        => FullAndCached(
+            Moe(QwenArchitecture.Qwen3) with
+            {
+                MaxPositions = 16,
+                RopeScaling = RopeScaling.None with { Type = RopeType.Yarn, Factor = 4, OriginalMaxPositionEmbeddings = 16 },
+            },
+            36,
+            10,
+            "qwen3-moe yarn");
+
+    [Fact]
     public void FusedExpertLayout()
         => FullAndCached(Moe(QwenArchitecture.Qwen3, topK: 3) with { FusedExperts = true, NormTopKProb = true }, 16, 5, "qwen3-moe fused experts");
 

@@ -19,8 +19,8 @@ public sealed record QwenOnnxBuildResult(
     int WindowCachedLayers);
 
 /// <summary>
-/// Turns a Hugging Face Qwen2/Qwen3 safetensors checkpoint into an ONNX model for ONNX Runtime
-/// (com.microsoft GroupQueryAttention with rotary, SimplifiedLayerNormalization, SwiGLU), named like
+/// Turns a Hugging Face Qwen2/Qwen3 (or Qwen2-MoE/Qwen3-MoE) safetensors checkpoint into an ONNX model for ONNX Runtime
+/// (com.microsoft GroupQueryAttention with rotary, SimplifiedLayerNormalization, SwiGLU, MoE/QMoE experts), named like
 /// onnxruntime-genai's models, with weights in one external data file and a genai_config.json beside it.
 /// </summary>
 public static class QwenOnnxBuilder
