@@ -68,6 +68,10 @@ public sealed class MoeModelTests(ITestOutputHelper output)
         => FullAndCached(Moe(QwenArchitecture.Qwen2) with { SlidingWindow = 6, MaxWindowLayers = 1 }, 24, 9, "qwen2-moe sliding window 6");
 
     [Fact]
+    public void ShardedBf16Checkpoint()
+        => FullAndCached(Moe(QwenArchitecture.Qwen2) with { Shards = 3, Dtype = TensorDtype.BF16 }, 14, 4, "qwen2-moe bf16 in 3 shards");
+
+    [Fact]
     public void YarnRope()
         => FullAndCached(
             Moe(QwenArchitecture.Qwen3) with
