@@ -337,7 +337,7 @@ public sealed class ConfigParsingTests
 
     [Theory]
     [InlineData("LlamaForCausalLM")]
-    [InlineData("Qwen2MoeForCausalLM")]
+    [InlineData("Qwen3NextForCausalLM")]
     public void Parse_UnknownArchitecture_ThrowsNamingIt(string architecture)
     {
         var json = Qwen3_06B.Replace("Qwen3ForCausalLM", architecture);

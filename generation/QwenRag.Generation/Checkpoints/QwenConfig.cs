@@ -24,6 +24,15 @@ public sealed record QwenConfig(
     int? BosTokenId,
     int? EosTokenId)
 {
+    /// <summary>
+    /// Non-null for Qwen2MoeForCausalLM / Qwen3MoeForCausalLM: <see cref="Architecture"/> then names the attention
+    /// family (Qwen2: q/k/v biases; Qwen3: q/k norms) and this the experts.
+    /// </summary>
+    public QwenMoeConfig? Moe { get; init; }
+
+    /// <summary>Whether the layer routes to experts (a MoE model's sparse layer) instead of the dense MLP.</summary>
+    public bool IsSparse(int layer) => Moe?.IsSparse(layer) ?? false;
+
     /// <summary>Reads and parses a config.json file.</summary>
     public static QwenConfig Load(string configJsonPath)
     {

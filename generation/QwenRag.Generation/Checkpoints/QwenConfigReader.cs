@@ -5,6 +5,8 @@ namespace QwenRag.Generation.Checkpoints;
 /// <summary>Applies Hugging Face transformers' Qwen2Config/Qwen3Config defaults while reading config.json.</summary>
 internal static class QwenConfigReader
 {
+    private const string Expected = "Qwen2ForCausalLM, Qwen3ForCausalLM, Qwen2MoeForCausalLM or Qwen3MoeForCausalLM";
+
     public static QwenConfig Parse(string json)
     {
         JsonDocument document;
@@ -31,10 +33,14 @@ internal static class QwenConfigReader
 
     private static QwenConfig Parse(JsonElement root)
     {
-        var architecture = ReadArchitecture(root);
+        var (architecture, moe) = ReadArchitecture(root);
         var hidden = RequiredPositiveInt(root, "hidden_size");
-        var intermediate = RequiredPositiveInt(root, "intermediate_size");
         var layers = RequiredPositiveInt(root, "num_hidden_layers");
+
+        // Qwen2MoeConfig / Qwen3MoeConfig default intermediate_size (the dense layers' width) to 22016 / 6144.
+        var intermediate = moe
+            ? OptionalPositiveInt(root, "intermediate_size") ?? (architecture == QwenArchitecture.Qwen2 ? 22016 : 6144)
+            : RequiredPositiveInt(root, "intermediate_size");
         var heads = RequiredPositiveInt(root, "num_attention_heads");
         var vocab = RequiredPositiveInt(root, "vocab_size");
         var kvHeads = OptionalInt(root, "num_key_value_heads") ?? heads;
@@ -43,14 +49,15 @@ internal static class QwenConfigReader
             throw new CheckpointException($"config.json: num_attention_heads ({heads}) must be a multiple of num_key_value_heads ({kvHeads})");
         }
 
-        // Qwen2 modelling falls back to hidden/heads; Qwen3Config declares head_dim itself (default 128).
-        var headDim = OptionalInt(root, "head_dim") ?? (architecture == QwenArchitecture.Qwen3 ? 128 : hidden / heads);
+        // Qwen2 modelling falls back to hidden/heads; Qwen3Config declares head_dim itself (default 128). Qwen3MoeConfig
+        // has no head_dim default, and Qwen3MoeAttention falls back to hidden/heads like Qwen2.
+        var headDim = OptionalInt(root, "head_dim") ?? (architecture == QwenArchitecture.Qwen3 && !moe ? 128 : hidden / heads);
         if (headDim <= 0 || headDim % 2 != 0)
         {
             throw new CheckpointException($"config.json: head_dim must be a positive even number, got {headDim}");
         }
 
-        if (!root.TryGetProperty("head_dim", out _) && architecture == QwenArchitecture.Qwen2 && hidden % heads != 0)
+        if (!root.TryGetProperty("head_dim", out _) && (architecture == QwenArchitecture.Qwen2 || moe) && hidden % heads != 0)
         {
             throw new CheckpointException($"config.json: hidden_size ({hidden}) is not a multiple of num_attention_heads ({heads}) and no head_dim is given");
         }
@@ -76,23 +83,88 @@ internal static class QwenConfigReader
             SlidingLayers: slidingLayers,
             SlidingWindow: slidingWindow,
             BosTokenId: OptionalTokenId(root, "bos_token_id"),
-            EosTokenId: OptionalTokenId(root, "eos_token_id"));
+            EosTokenId: OptionalTokenId(root, "eos_token_id"))
+        {
+            Moe = moe ? ReadMoe(root, architecture, layers) : null,
+        };
     }
 
-    private static QwenArchitecture ReadArchitecture(JsonElement root)
+    // Qwen2MoeConfig: 60 experts, top 4, moe_intermediate_size 1408, shared expert 5632; Qwen3MoeConfig: 128 experts,
+    // top 8, 768, no shared expert. Both: norm_topk_prob false, decoder_sparse_step 1, mlp_only_layers [].
+    private static QwenMoeConfig ReadMoe(JsonElement root, QwenArchitecture architecture, int layers)
+    {
+        var qwen2 = architecture == QwenArchitecture.Qwen2;
+        var experts = OptionalInt(root, "num_experts") ?? (qwen2 ? 60 : 128);
+        var topK = OptionalInt(root, "num_experts_per_tok") ?? (qwen2 ? 4 : 8);
+        if (experts <= 0)
+        {
+            throw new CheckpointException($"config.json: \"num_experts\" must be positive, got {experts}");
+        }
+
+        if (topK <= 0 || topK > experts)
+        {
+            throw new CheckpointException($"config.json: \"num_experts_per_tok\" ({topK}) must be between 1 and num_experts ({experts})");
+        }
+
+        var step = OptionalInt(root, "decoder_sparse_step") ?? 1;
+        if (step <= 0)
+        {
+            throw new CheckpointException($"config.json: \"decoder_sparse_step\" must be positive, got {step}");
+        }
+
+        var mlpOnly = new List<int>();
+        if (root.TryGetProperty("mlp_only_layers", out var list) && list.ValueKind != JsonValueKind.Null)
+        {
+            if (list.ValueKind != JsonValueKind.Array)
+            {
+                throw new CheckpointException($"config.json: \"mlp_only_layers\" must be a list of layer indices, got {list.GetRawText()}");
+            }
+
+            foreach (var item in list.EnumerateArray())
+            {
+                if (!item.TryGetInt32(out var layer) || layer < 0 || layer >= layers)
+                {
+                    throw new CheckpointException($"config.json: \"mlp_only_layers\" holds {item.GetRawText()}, not a layer index below {layers}");
+                }
+
+                mlpOnly.Add(layer);
+            }
+        }
+
+        var shared = qwen2 ? OptionalPositiveInt(root, "shared_expert_intermediate_size") ?? 5632 : 0;
+        return new QwenMoeConfig(
+            experts,
+            topK,
+            OptionalPositiveInt(root, "moe_intermediate_size") ?? (qwen2 ? 1408 : 768),
+            shared,
+            OptionalBool(root, "norm_topk_prob") ?? false,
+            step,
+            mlpOnly);
+    }
+
+    private static int? OptionalPositiveInt(JsonElement obj, string key) => OptionalInt(obj, key) switch
+    {
+        null => null,
+        > 0 and var value => value,
+        var value => throw new CheckpointException($"config.json: \"{key}\" must be positive, got {value}"),
+    };
+
+    private static (QwenArchitecture Architecture, bool Moe) ReadArchitecture(JsonElement root)
     {
         if (!root.TryGetProperty("architectures", out var list) || list.ValueKind != JsonValueKind.Array || list.GetArrayLength() == 0)
         {
-            throw new CheckpointException("config.json has no \"architectures\" list; expected Qwen2ForCausalLM or Qwen3ForCausalLM");
+            throw new CheckpointException($"config.json has no \"architectures\" list; expected {Expected}");
         }
 
         var name = list[0].ValueKind == JsonValueKind.String ? list[0].GetString() : list[0].GetRawText();
         return name switch
         {
             // Qwen2Model/Qwen3Model: the base model without a language-model head (embedding checkpoints).
-            "Qwen2ForCausalLM" or "Qwen2Model" => QwenArchitecture.Qwen2,
-            "Qwen3ForCausalLM" or "Qwen3Model" => QwenArchitecture.Qwen3,
-            _ => throw new CheckpointException($"unsupported architecture '{name}'; expected Qwen2ForCausalLM or Qwen3ForCausalLM"),
+            "Qwen2ForCausalLM" or "Qwen2Model" => (QwenArchitecture.Qwen2, false),
+            "Qwen3ForCausalLM" or "Qwen3Model" => (QwenArchitecture.Qwen3, false),
+            "Qwen2MoeForCausalLM" or "Qwen2MoeModel" => (QwenArchitecture.Qwen2, true),
+            "Qwen3MoeForCausalLM" or "Qwen3MoeModel" => (QwenArchitecture.Qwen3, true),
+            _ => throw new CheckpointException($"unsupported architecture '{name}'; expected {Expected}"),
         };
     }
 

@@ -13,9 +13,11 @@ internal static class QwenConfigWriter
         {
             json.WriteStartObject();
             json.WriteStartArray("architectures");
-            json.WriteStringValue(config.Architecture == QwenArchitecture.Qwen2 ? "Qwen2ForCausalLM" : "Qwen3ForCausalLM");
+            var family = config.Architecture == QwenArchitecture.Qwen2 ? "Qwen2" : "Qwen3";
+            var moe = config.Moe is null ? "" : "Moe";
+            json.WriteStringValue($"{family}{moe}ForCausalLM");
             json.WriteEndArray();
-            json.WriteString("model_type", config.Architecture == QwenArchitecture.Qwen2 ? "qwen2" : "qwen3");
+            json.WriteString("model_type", config.Moe is null ? family.ToLowerInvariant() : family.ToLowerInvariant() + "_moe");
             json.WriteBoolean("attention_bias", config.AttentionBias);
             json.WriteNumber("attention_dropout", 0.0);
             WriteOptionalInt(json, "bos_token_id", config.BosTokenId);
@@ -47,10 +49,38 @@ internal static class QwenConfigWriter
             json.WriteBoolean("use_cache", true);
             json.WriteBoolean("use_sliding_window", config.SlidingWindow is not null);
             json.WriteNumber("vocab_size", config.VocabSize);
+            if (config.Moe is { } experts)
+            {
+                WriteMoe(json, experts);
+            }
+
             json.WriteEndObject();
         }
 
         return Encoding.UTF8.GetString(buffer.ToArray()) + "\n";
+    }
+
+    private static void WriteMoe(Utf8JsonWriter json, QwenMoeConfig moe)
+    {
+        json.WriteNumber("num_experts", moe.NumExperts);
+        json.WriteNumber("num_experts_per_tok", moe.TopK);
+        json.WriteNumber("moe_intermediate_size", moe.MoeIntermediateSize);
+        if (moe.HasSharedExpert)
+        {
+            json.WriteNumber("shared_expert_intermediate_size", moe.SharedExpertIntermediateSize);
+        }
+
+        json.WriteBoolean("norm_topk_prob", moe.NormTopKProb);
+        json.WriteNumber("decoder_sparse_step", moe.DecoderSparseStep);
+        json.WriteStartArray("mlp_only_layers");
+        foreach (var layer in moe.MlpOnlyLayers)
+        {
+            json.WriteNumberValue(layer);
+        }
+
+        json.WriteEndArray();
+        json.WriteNumber("router_aux_loss_coef", 0.001);
+        json.WriteBoolean("output_router_logits", false);
     }
 
     private static int FirstSlidingLayer(QwenConfig config)

@@ -5,7 +5,8 @@ public static class QwenTensorLayout
 {
     /// <param name="config">The checkpoint's config.</param>
     /// <param name="languageModelHead">False for a base model (embeddings): no lm_head.weight.</param>
-    public static IReadOnlyList<ExpectedTensor> For(QwenConfig config, bool languageModelHead = true)
+    /// <param name="fusedExperts">MoE experts saved as two stacked tensors per layer (newer transformers), not three per expert.</param>
+    public static IReadOnlyList<ExpectedTensor> For(QwenConfig config, bool languageModelHead = true, bool fusedExperts = false)
     {
         long hidden = config.HiddenSize;
         long qSize = (long)config.NumHeads * config.HeadDim;
@@ -37,9 +38,16 @@ public static class QwenTensorLayout
             }
 
             tensors.Add(new(QwenTensorNames.PostAttentionNorm(i), [hidden], TensorRole.NormScale));
-            tensors.Add(new(QwenTensorNames.Mlp(i, "gate_proj"), [intermediate, hidden], TensorRole.Weight));
-            tensors.Add(new(QwenTensorNames.Mlp(i, "up_proj"), [intermediate, hidden], TensorRole.Weight));
-            tensors.Add(new(QwenTensorNames.Mlp(i, "down_proj"), [hidden, intermediate], TensorRole.Weight));
+            if (config.Moe is { } moe && moe.IsSparse(i))
+            {
+                AddExperts(tensors, moe, i, hidden, fusedExperts);
+            }
+            else
+            {
+                tensors.Add(new(QwenTensorNames.Mlp(i, "gate_proj"), [intermediate, hidden], TensorRole.Weight));
+                tensors.Add(new(QwenTensorNames.Mlp(i, "up_proj"), [intermediate, hidden], TensorRole.Weight));
+                tensors.Add(new(QwenTensorNames.Mlp(i, "down_proj"), [hidden, intermediate], TensorRole.Weight));
+            }
         }
 
         tensors.Add(new(QwenTensorNames.FinalNorm, [hidden], TensorRole.NormScale));
@@ -49,6 +57,35 @@ public static class QwenTensorLayout
         }
 
         return tensors;
+    }
+
+    private static void AddExperts(List<ExpectedTensor> tensors, QwenMoeConfig moe, int layer, long hidden, bool fused)
+    {
+        long width = moe.MoeIntermediateSize;
+        tensors.Add(new(QwenTensorNames.Router(layer), [moe.NumExperts, hidden], TensorRole.Weight));
+        if (fused)
+        {
+            tensors.Add(new(QwenTensorNames.FusedExperts(layer, "gate_up_proj"), [moe.NumExperts, 2 * width, hidden], TensorRole.Weight));
+            tensors.Add(new(QwenTensorNames.FusedExperts(layer, "down_proj"), [moe.NumExperts, hidden, width], TensorRole.Weight));
+        }
+        else
+        {
+            for (var e = 0; e < moe.NumExperts; e++)
+            {
+                tensors.Add(new(QwenTensorNames.Expert(layer, e, "gate_proj"), [width, hidden], TensorRole.Weight));
+                tensors.Add(new(QwenTensorNames.Expert(layer, e, "up_proj"), [width, hidden], TensorRole.Weight));
+                tensors.Add(new(QwenTensorNames.Expert(layer, e, "down_proj"), [hidden, width], TensorRole.Weight));
+            }
+        }
+
+        if (moe.HasSharedExpert)
+        {
+            long shared = moe.SharedExpertIntermediateSize;
+            tensors.Add(new(QwenTensorNames.SharedExpert(layer, "gate_proj"), [shared, hidden], TensorRole.Weight));
+            tensors.Add(new(QwenTensorNames.SharedExpert(layer, "up_proj"), [shared, hidden], TensorRole.Weight));
+            tensors.Add(new(QwenTensorNames.SharedExpert(layer, "down_proj"), [hidden, shared], TensorRole.Weight));
+            tensors.Add(new(QwenTensorNames.SharedExpertGate(layer), [1, hidden], TensorRole.Weight));
+        }
     }
 
     private static void AddProjection(List<ExpectedTensor> tensors, QwenConfig config, int layer, string projection, long outputs, long hidden)

@@ -25,4 +25,22 @@ public static class QwenTensorNames
 
     /// <summary>MLP weight; <paramref name="projection"/> is gate_proj, up_proj or down_proj.</summary>
     public static string Mlp(int layer, string projection) => Layer(layer, $"mlp.{projection}.weight");
+
+    /// <summary>The MoE router: <c>mlp.gate.weight</c>, [num_experts, hidden].</summary>
+    public static string Router(int layer) => Layer(layer, "mlp.gate.weight");
+
+    /// <summary>One expert's projection; <paramref name="projection"/> is gate_proj, up_proj or down_proj.</summary>
+    public static string Expert(int layer, int expert, string projection) => Layer(layer, $"mlp.experts.{expert}.{projection}.weight");
+
+    /// <summary>
+    /// Newer transformers' fused experts: <c>mlp.experts.gate_up_proj</c> [num_experts, 2·moe_intermediate, hidden]
+    /// (gate rows, then up rows) and <c>mlp.experts.down_proj</c> [num_experts, hidden, moe_intermediate].
+    /// </summary>
+    public static string FusedExperts(int layer, string projection) => Layer(layer, $"mlp.experts.{projection}");
+
+    /// <summary>Qwen2-MoE's shared expert projection (gate_proj, up_proj or down_proj).</summary>
+    public static string SharedExpert(int layer, string projection) => Layer(layer, $"mlp.shared_expert.{projection}.weight");
+
+    /// <summary>Qwen2-MoE's shared expert gate, [1, hidden], through a sigmoid.</summary>
+    public static string SharedExpertGate(int layer) => Layer(layer, "mlp.shared_expert_gate.weight");
 }

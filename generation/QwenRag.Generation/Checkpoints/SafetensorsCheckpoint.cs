@@ -203,7 +203,12 @@ public sealed class SafetensorsCheckpoint : IDisposable
     /// <param name="languageModelHead">False when only hidden states are wanted (embeddings): lm_head may be absent.</param>
     public void Validate(bool languageModelHead)
     {
-        foreach (var expected in QwenTensorLayout.For(Config, languageModelHead))
+        if (Config.Moe is { } moe)
+        {
+            ValidateExpertNames(moe);
+        }
+
+        foreach (var expected in QwenTensorLayout.For(Config, languageModelHead, HasFusedExperts))
         {
             if (!Contains(expected.Name))
             {
@@ -216,10 +221,63 @@ public sealed class SafetensorsCheckpoint : IDisposable
             }
 
             var info = Info(expected.Name);
+            if (Config.Moe is { } experts && expected.Name.EndsWith(".mlp.gate.weight", StringComparison.Ordinal)
+                && info.Shape.Count == 2 && info.Shape[0] != experts.NumExperts)
+            {
+                throw new CheckpointException(
+                    $"router '{expected.Name}' routes to {info.Shape[0]} experts (shape {info.ShapeText}) but config.json's num_experts is {experts.NumExperts}");
+            }
+
             if (!info.Shape.SequenceEqual(expected.Shape))
             {
                 throw new CheckpointException(
                     $"tensor '{expected.Name}' has shape {info.ShapeText} but the config implies {TensorShapes.Format(expected.Shape)}");
+            }
+        }
+    }
+
+    /// <summary>Whether the MoE experts are stored fused (<c>mlp.experts.gate_up_proj</c>) rather than one tensor per expert.</summary>
+    public bool HasFusedExperts => _tensors.Keys.Any(name => name.EndsWith(".mlp.experts.gate_up_proj", StringComparison.Ordinal));
+
+    /// <summary>Converts <paramref name="destination"/>.Length elements from <paramref name="firstElement"/> on (one expert of a fused tensor).</summary>
+    public void ReadFloat32(string name, long firstElement, Span<float> destination)
+    {
+        var (file, entry) = Find(name);
+        var dtype = DtypeOf(entry);
+        var count = (entry.End - entry.Begin) / dtype.ElementSize();
+        if (firstElement < 0 || firstElement + destination.Length > count)
+        {
+            throw new ArgumentOutOfRangeException(nameof(firstElement), $"tensor '{name}' has {count} elements; [{firstElement}, +{destination.Length}) is outside it");
+        }
+
+        for (long done = 0; done < destination.Length; done += ElementsPerSlice)
+        {
+            var slice = (int)Math.Min(ElementsPerSlice, destination.Length - done);
+            var bytes = file.Bytes(entry, (firstElement + done) * dtype.ElementSize(), slice * dtype.ElementSize());
+            FloatConversion.ToFloat32(dtype, bytes, destination.Slice((int)done, slice));
+        }
+    }
+
+    // An expert index at or beyond num_experts means config.json and the weights disagree on the expert count: say so
+    // rather than only that some tensor is missing.
+    private void ValidateExpertNames(QwenMoeConfig moe)
+    {
+        foreach (var name in _tensors.Keys)
+        {
+            const string marker = ".mlp.experts.";
+            var at = name.IndexOf(marker, StringComparison.Ordinal);
+            if (at < 0)
+            {
+                continue;
+            }
+
+            var rest = name[(at + marker.Length)..];
+            var dot = rest.IndexOf('.', StringComparison.Ordinal);
+            if (dot > 0 && int.TryParse(rest[..dot], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var expert)
+                && expert >= moe.NumExperts)
+            {
+                throw new CheckpointException(
+                    $"tensor '{name}' is expert {expert}, but config.json has num_experts {moe.NumExperts}: the checkpoint holds more experts than its config");
             }
         }
     }

@@ -6,7 +6,7 @@ public static class TinyCheckpoint
     public static void Write(string directory, TinyCheckpointOptions options)
     {
         var config = options.ToConfig();
-        var layout = QwenTensorLayout.For(config, languageModelHead: !options.BaseModel).Where(t => !t.Optional).ToList();
+        var layout = QwenTensorLayout.For(config, languageModelHead: !options.BaseModel, fusedExperts: options.FusedExperts).Where(t => !t.Optional).ToList();
         if (options.Shards < 1 || options.Shards > layout.Count)
         {
             throw new ArgumentOutOfRangeException(nameof(options), $"Shards must be between 1 and {layout.Count}");

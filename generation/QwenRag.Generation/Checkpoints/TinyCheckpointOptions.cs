@@ -57,6 +57,26 @@ public sealed record TinyCheckpointOptions
     /// </summary>
     public bool BaseModel { get; init; }
 
+    /// <summary>Non-zero: a Qwen2-MoE / Qwen3-MoE checkpoint with this many experts on its sparse layers.</summary>
+    public int Experts { get; init; }
+
+    /// <summary>num_experts_per_tok.</summary>
+    public int ExpertsPerToken { get; init; } = 2;
+
+    public int MoeIntermediate { get; init; } = 32;
+
+    /// <summary>Qwen2-MoE's shared expert width (Qwen3-MoE has none).</summary>
+    public int SharedExpertIntermediate { get; init; } = 48;
+
+    public bool NormTopKProb { get; init; }
+
+    public int DecoderSparseStep { get; init; } = 1;
+
+    public IReadOnlyList<int> MlpOnlyLayers { get; init; } = [];
+
+    /// <summary>Experts saved as newer transformers do: <c>mlp.experts.gate_up_proj</c> and <c>mlp.experts.down_proj</c> per layer.</summary>
+    public bool FusedExperts { get; init; }
+
     /// <summary>The config this checkpoint will have.</summary>
     public QwenConfig ToConfig()
     {
@@ -90,6 +110,16 @@ public sealed record TinyCheckpointOptions
             sliding,
             sliding.Contains(true) ? SlidingWindow : null,
             BosTokenId,
-            EosTokenId);
+            EosTokenId)
+        {
+            Moe = Experts <= 0 ? null : new QwenMoeConfig(
+                Experts,
+                ExpertsPerToken is > 0 and var k && k <= Experts ? k : throw new ArgumentException($"ExpertsPerToken must be between 1 and Experts ({Experts})"),
+                MoeIntermediate > 0 ? MoeIntermediate : throw new ArgumentException("MoeIntermediate must be positive"),
+                Architecture == QwenArchitecture.Qwen2 ? SharedExpertIntermediate : 0,
+                NormTopKProb,
+                DecoderSparseStep > 0 ? DecoderSparseStep : throw new ArgumentException("DecoderSparseStep must be positive"),
+                [.. MlpOnlyLayers]),
+        };
     }
 }

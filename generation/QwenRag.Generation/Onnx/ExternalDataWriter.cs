@@ -26,15 +26,30 @@ internal sealed class ExternalDataWriter : IDisposable
     public TensorProto Write<T>(string name, OnnxDataType type, ReadOnlySpan<long> dims, ReadOnlySpan<T> data)
         where T : unmanaged
     {
+        var offset = Begin();
+        Append(data);
+        return End(name, type, dims, offset);
+    }
+
+    /// <summary>Starts a tensor written in pieces with <see cref="Append{T}"/> (one expert at a time); returns its offset.</summary>
+    public long Begin()
+    {
         var padding = (Alignment - (_stream.Position % Alignment)) % Alignment;
         for (var i = 0; i < padding; i++)
         {
             _stream.WriteByte(0);
         }
 
-        var offset = _stream.Position;
-        var bytes = MemoryMarshal.AsBytes(data);
-        _stream.Write(bytes);
+        return _stream.Position;
+    }
+
+    public void Append<T>(ReadOnlySpan<T> data)
+        where T : unmanaged => _stream.Write(MemoryMarshal.AsBytes(data));
+
+    /// <summary>The tensor written since <see cref="Begin"/> returned <paramref name="offset"/>.</summary>
+    public TensorProto End(string name, OnnxDataType type, ReadOnlySpan<long> dims, long offset)
+    {
+        var length = _stream.Position - offset;
         var tensor = new TensorProto
         {
             Name = name,
@@ -48,7 +63,7 @@ internal sealed class ExternalDataWriter : IDisposable
 
         tensor.ExternalData.Add(new StringStringEntryProto { Key = "location", Value = FileName });
         tensor.ExternalData.Add(new StringStringEntryProto { Key = "offset", Value = offset.ToString(System.Globalization.CultureInfo.InvariantCulture) });
-        tensor.ExternalData.Add(new StringStringEntryProto { Key = "length", Value = bytes.Length.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        tensor.ExternalData.Add(new StringStringEntryProto { Key = "length", Value = length.ToString(System.Globalization.CultureInfo.InvariantCulture) });
         return tensor;
     }
 

@@ -19,8 +19,8 @@ public sealed record QwenOnnxBuildResult(
     int WindowCachedLayers);
 
 /// <summary>
-/// Turns a Hugging Face Qwen2/Qwen3 safetensors checkpoint into an ONNX model for ONNX Runtime
-/// (com.microsoft GroupQueryAttention with rotary, SimplifiedLayerNormalization, SwiGLU), named like
+/// Turns a Hugging Face Qwen2/Qwen3 (or Qwen2-MoE/Qwen3-MoE) safetensors checkpoint into an ONNX model for ONNX Runtime
+/// (com.microsoft GroupQueryAttention with rotary, SimplifiedLayerNormalization, SwiGLU, MoE/QMoE experts), named like
 /// onnxruntime-genai's models, with weights in one external data file and a genai_config.json beside it.
 /// </summary>
 public static class QwenOnnxBuilder
@@ -253,7 +253,7 @@ public static class QwenOnnxBuilder
                 residual = newResidual;
                 var attention = Attention(i, p, normed, seqlensK, total, cos, sin);
                 (normed, residual) = Norm($"/model/layers.{i}/post_attention_layernorm", attention, residual, p + "post_attention_layernorm.weight");
-                hidden = Mlp(i, p, normed);
+                hidden = config.IsSparse(i) ? SparseMlp(i, normed) : Mlp($"/model/layers.{i}/mlp", normed, p + "mlp.", config.IntermediateSize);
             }
 
             var (final, _) = Norm("/model/norm", hidden, residual, "model.norm.weight");
@@ -372,15 +372,57 @@ public static class QwenOnnxBuilder
             return _g.Node("Reshape", [normed, merge], name + "/merged");
         }
 
-        private string Mlp(int layer, string p, string input)
+        /// <summary>down(silu(gate(x)) · up(x)); <paramref name="prefix"/> is <c>...mlp.</c> or <c>...mlp.shared_expert.</c>.</summary>
+        private string Mlp(string name, string input, string prefix, int width)
         {
-            var name = $"/model/layers.{layer}/mlp";
-            var gate = Linear(name + "/gate_proj", input, p + "mlp.gate_proj", config.IntermediateSize, config.HiddenSize);
-            var up = Linear(name + "/up_proj", input, p + "mlp.up_proj", config.IntermediateSize, config.HiddenSize);
+            var gate = Linear(name + "/gate_proj", input, prefix + "gate_proj", width, config.HiddenSize);
+            var up = Linear(name + "/up_proj", input, prefix + "up_proj", width, config.HiddenSize);
             var sigmoid = _g.Node("Sigmoid", [gate], name + "/gate_sigmoid");
             var silu = _g.Node("Mul", [gate, sigmoid], name + "/gate_silu");
             var product = _g.Node("Mul", [silu, up], name + "/gate_times_up");
-            return Linear(name + "/down_proj", product, p + "mlp.down_proj", config.HiddenSize, config.IntermediateSize);
+            return Linear(name + "/down_proj", product, prefix + "down_proj", config.HiddenSize, width);
+        }
+
+        private string SparseMlp(int layer, string input)
+        {
+            var name = $"/model/layers.{layer}/mlp";
+            var experts = new MoeEmitter(_g, checkpoint, config, layer, data, precision == OnnxPrecision.Int4, _act);
+            var routed = experts.Emit(name, input, RouterLogits(name, input, layer));
+            if (config.Moe is not { HasSharedExpert: true })
+            {
+                return routed;
+            }
+
+            // Qwen2-MoE: + sigmoid(shared_expert_gate(x)) · shared_expert(x).
+            var shared = Mlp(name + "/shared_expert", input, QwenTensorNames.Layer(layer, "mlp.shared_expert."), config.Moe.SharedExpertIntermediateSize);
+            var gateLogit = Linear(name + "/shared_expert_gate", input, QwenTensorNames.Layer(layer, "mlp.shared_expert_gate"), 1, config.HiddenSize);
+            var gate = _g.Node("Sigmoid", [gateLogit], name + "/shared_expert_gate/sigmoid");
+            var gated = _g.Node("Mul", [gate, shared], name + "/shared_expert/gated");
+            return _g.Node("Add", [routed, gated], name + "/output");
+        }
+
+        /// <summary>
+        /// x·W_router^T in the activation type (a plain MatMul even in int4 builds: routing decides which experts run, so
+        /// it keeps full precision), as [rows, num_experts] for the MoE ops.
+        /// </summary>
+        private string RouterLogits(string name, string input, int layer)
+        {
+            var experts = config.Moe!.NumExperts;
+            var weightName = QwenTensorNames.Router(layer);
+            var weight = Read(weightName);
+            var transposed = Buffer(ref _scratch, weight.Length);
+            for (var o = 0; o < experts; o++)
+            {
+                for (var i = 0; i < config.HiddenSize; i++)
+                {
+                    transposed[(i * experts) + o] = weight[(o * config.HiddenSize) + i];
+                }
+            }
+
+            var w = Weight(weightName + ".T", [config.HiddenSize, experts], transposed);
+            var rowsShape = _g.Constant(name + "/router/shape_rows", OnnxDataType.Int64, [2], [-1L, config.HiddenSize]);
+            var rows = _g.Node("Reshape", [input, rowsShape], name + "/router/rows");
+            return _g.Node("MatMul", [rows, w], name + "/router/logits");
         }
 
         /// <summary>y = x W^T (+ b) for a Hugging Face Linear whose weight is [out, in].</summary>

@@ -19,7 +19,7 @@ internal sealed class ModelBuildCommand : Command
     private readonly Option<bool> _json = CliOptions.Json();
 
     public ModelBuildCommand()
-        : base("build", "Convert a Qwen2/Qwen3 checkpoint to an ONNX Runtime model")
+        : base("build", "Convert a Qwen2/Qwen3 (dense or MoE) checkpoint to an ONNX Runtime model")
     {
         _dtype.AcceptOnlyFromAmong("fp32", "fp16", "int4");
         Options.Add(_from);
@@ -38,7 +38,14 @@ internal sealed class ModelBuildCommand : Command
             "int4" => OnnxPrecision.Int4,
             _ => OnnxPrecision.Fp32,
         };
-        var result = QwenOnnxBuilder.Build(parse.GetValue(_from)!, parse.GetValue(_output)!, precision, windowedCache: !parse.GetValue(_genai));
+        QwenOnnxBuildResult result;
+        long? privatePeak;
+        using (var sampler = new PrivateMemoryPeak())
+        {
+            result = QwenOnnxBuilder.Build(parse.GetValue(_from)!, parse.GetValue(_output)!, precision, windowedCache: !parse.GetValue(_genai));
+            privatePeak = sampler.PeakBytes;
+        }
+
         using var process = Process.GetCurrentProcess();
         var peak = process.PeakWorkingSet64;
         if (parse.GetValue(_json))
@@ -54,12 +61,14 @@ internal sealed class ModelBuildCommand : Command
                 windowCachedLayers = result.WindowCachedLayers,
                 seconds = result.Elapsed.TotalSeconds,
                 peakWorkingSetBytes = peak,
+                peakPrivateBytes = privatePeak,
             });
             return 0;
         }
 
         Console.WriteLine($"wrote {result.ModelPath} ({result.ModelBytes:N0} bytes) and {result.DataPath} ({result.DataBytes:N0} bytes)");
-        Console.WriteLine($"  {result.Elapsed.TotalSeconds:0.0} s, peak working set {peak / (1024 * 1024)} MiB, context {result.ContextLength}");
+        var privateText = privatePeak is long bytes ? $" (private {bytes / (1024 * 1024)} MiB; the rest is the memory-mapped checkpoint)" : "";
+        Console.WriteLine($"  {result.Elapsed.TotalSeconds:0.0} s, peak working set {peak / (1024 * 1024)} MiB{privateText}, context {result.ContextLength}");
         if (result.RopeTablesAreInputs)
         {
             Console.WriteLine("  dynamic NTK RoPE: cos_cache/sin_cache are inputs supplied per step by QwenRag; onnxruntime-genai cannot run it");

@@ -28,6 +28,20 @@ internal sealed class ModelTinyCommand : Command
     };
 
     private readonly Option<int> _seed = new("--seed") { Description = "Random seed", DefaultValueFactory = _ => 1 };
+    private readonly Option<string> _dtype = new("--dtype") { Description = "Stored weight type: f32, f16 or bf16", DefaultValueFactory = _ => "f32" };
+    private readonly Option<int> _experts = new("--experts") { Description = "Experts per sparse layer: a Qwen2-MoE / Qwen3-MoE checkpoint (0: dense)" };
+    private readonly Option<int> _expertsPerToken = new("--experts-per-token") { Description = "num_experts_per_tok", DefaultValueFactory = _ => 2 };
+    private readonly Option<int> _moeIntermediate = new("--moe-intermediate") { Description = "moe_intermediate_size (one expert's MLP size)", DefaultValueFactory = _ => 32 };
+    private readonly Option<int> _sharedExpert = new("--shared-expert-intermediate")
+    {
+        Description = "shared_expert_intermediate_size (qwen2 MoE only; Qwen3-MoE has no shared expert)",
+        DefaultValueFactory = _ => 48,
+    };
+
+    private readonly Option<bool> _normTopK = new("--norm-topk-prob") { Description = "Renormalise the top-k routing weights" };
+    private readonly Option<int> _sparseStep = new("--decoder-sparse-step") { Description = "Every n-th layer is sparse", DefaultValueFactory = _ => 1 };
+    private readonly Option<string?> _mlpOnly = new("--mlp-only-layers") { Description = "Comma-separated layers that stay dense" };
+    private readonly Option<bool> _fused = new("--fused-experts") { Description = "Save experts fused (mlp.experts.gate_up_proj / down_proj), as newer transformers do" };
 
     public ModelTinyCommand()
         : base("tiny", "Write a small random-weight Hugging Face Qwen checkpoint (safetensors + config.json)")
@@ -52,6 +66,16 @@ internal sealed class ModelTinyCommand : Command
         Options.Add(_tied);
         Options.Add(_baseModel);
         Options.Add(_seed);
+        _dtype.AcceptOnlyFromAmong("f32", "f16", "bf16");
+        Options.Add(_dtype);
+        Options.Add(_experts);
+        Options.Add(_expertsPerToken);
+        Options.Add(_moeIntermediate);
+        Options.Add(_sharedExpert);
+        Options.Add(_normTopK);
+        Options.Add(_sparseStep);
+        Options.Add(_mlpOnly);
+        Options.Add(_fused);
         SetAction(Run);
     }
 
@@ -83,6 +107,16 @@ internal sealed class ModelTinyCommand : Command
             Tied = parse.GetValue(_tied),
             Seed = parse.GetValue(_seed),
             BaseModel = parse.GetValue(_baseModel),
+            Dtype = parse.GetValue(_dtype) switch { "f16" => TensorDtype.F16, "bf16" => TensorDtype.BF16, _ => TensorDtype.F32 },
+            Experts = parse.GetValue(_experts),
+            ExpertsPerToken = parse.GetValue(_expertsPerToken),
+            MoeIntermediate = parse.GetValue(_moeIntermediate),
+            SharedExpertIntermediate = parse.GetValue(_sharedExpert),
+            NormTopKProb = parse.GetValue(_normTopK),
+            DecoderSparseStep = parse.GetValue(_sparseStep),
+            MlpOnlyLayers = (parse.GetValue(_mlpOnly) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(layer => int.Parse(layer, System.Globalization.CultureInfo.InvariantCulture)).ToArray(),
+            FusedExperts = parse.GetValue(_fused),
         };
         if (parse.GetValue(_maxPositions) is int positions)
         {

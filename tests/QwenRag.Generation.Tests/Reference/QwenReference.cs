@@ -11,7 +11,7 @@ namespace QwenRag.Generation.Tests.Reference;
 /// Follows modeling_qwen2.py / modeling_qwen3.py: embed → per layer [RMSNorm → q, k, v (+bias) → (Qwen3: per-head
 /// RMSNorm of q and k) → RoPE (rotate_half) → causal GQA attention, scale 1/√head_dim, sliding window on sliding
 /// layers (key visible when q − k &lt; sliding_window) → o_proj (+bias) → residual; RMSNorm → down(silu(gate)·up) →
-/// residual] → final RMSNorm → lm_head (or the tied embedding). Positions are 0..n−1; dynamic NTK uses the current
+/// residual; or, on a MoE model's sparse layers, the routed experts of <see cref="SparseMlp"/>] → final RMSNorm → lm_head (or the tied embedding). Positions are 0..n−1; dynamic NTK uses the current
 /// length n as transformers does when n exceeds max_position_embeddings. Sums are accumulated in double and every
 /// stored activation is rounded to float32, as a float32 model's would be.
 /// </remarks>
@@ -103,21 +103,24 @@ public static class QwenReference
             }
 
             float[] postNorm = Require(prefix + "post_attention_layernorm.weight");
+            if (config.Moe is { } moe && moe.IsSparse(layer))
+            {
+                var experts = Experts(config, moe, layer, tensor);
+                for (int t = 0; t < n; t++)
+                {
+                    x[t] = Add(x[t], SparseMlp(config, moe, layer, tensor, experts, RmsNorm(x[t], postNorm, config.RmsNormEps)));
+                }
+
+                continue;
+            }
+
             float[] gate = Require(prefix + "mlp.gate_proj.weight");
             float[] up = Require(prefix + "mlp.up_proj.weight");
             float[] down = Require(prefix + "mlp.down_proj.weight");
             for (int t = 0; t < n; t++)
             {
                 float[] h = RmsNorm(x[t], postNorm, config.RmsNormEps);
-                float[] g = Linear(gate, null, h, config.IntermediateSize);
-                float[] u = Linear(up, null, h, config.IntermediateSize);
-                var product = new float[config.IntermediateSize];
-                for (int i = 0; i < product.Length; i++)
-                {
-                    product[i] = Silu(g[i]) * u[i];
-                }
-
-                x[t] = Add(x[t], Linear(down, null, product, hidden));
+                x[t] = Add(x[t], Mlp(gate, up, down, h, config.IntermediateSize));
             }
         }
 
@@ -129,6 +132,94 @@ public static class QwenReference
         }
 
         return states;
+    }
+
+    /// <summary>down(silu(gate·h) · up·h).</summary>
+    private static float[] Mlp(float[] gate, float[] up, float[] down, float[] h, int width)
+    {
+        float[] g = Linear(gate, null, h, width);
+        float[] u = Linear(up, null, h, width);
+        var product = new float[width];
+        for (int i = 0; i < product.Length; i++)
+        {
+            product[i] = Silu(g[i]) * u[i];
+        }
+
+        return Linear(down, null, product, h.Length);
+    }
+
+    /// <summary>(gate, up, down) weights per expert, from per-expert tensors or the fused gate_up_proj / down_proj.</summary>
+    private static (float[] Gate, float[] Up, float[] Down)[] Experts(QwenConfig config, QwenMoeConfig moe, int layer, Func<string, float[]?> tensor)
+    {
+        string prefix = $"model.layers.{layer}.mlp.experts.";
+        int width = moe.MoeIntermediateSize;
+        int hidden = config.HiddenSize;
+        var experts = new (float[], float[], float[])[moe.NumExperts];
+        float[]? gateUp = tensor(prefix + "gate_up_proj");
+        float[]? fusedDown = tensor(prefix + "down_proj");
+        for (int e = 0; e < moe.NumExperts; e++)
+        {
+            if (gateUp is not null && fusedDown is not null)
+            {
+                // gate_up_proj[e] is [2·width, hidden]: gate rows first, then up rows (chunk(2) of the output).
+                int block = 2 * width * hidden;
+                experts[e] = (
+                    gateUp.AsSpan(e * block, width * hidden).ToArray(),
+                    gateUp.AsSpan(e * block + width * hidden, width * hidden).ToArray(),
+                    fusedDown.AsSpan(e * hidden * width, hidden * width).ToArray());
+            }
+            else
+            {
+                float[] Require(string name) => tensor(prefix + name) ?? throw new InvalidDataException($"Tensor {prefix}{name} is missing.");
+                experts[e] = (Require($"{e}.gate_proj.weight"), Require($"{e}.up_proj.weight"), Require($"{e}.down_proj.weight"));
+            }
+        }
+
+        return experts;
+    }
+
+    /// <summary>
+    /// Qwen2MoeSparseMoeBlock / Qwen3MoeSparseMoeBlock: router logits, softmax over all experts in float32, the top k
+    /// (ties to the lower index), renormalised when norm_topk_prob; Σ weight·expert(h); plus Qwen2-MoE's shared expert
+    /// scaled by sigmoid(shared_expert_gate·h).
+    /// </summary>
+    private static float[] SparseMlp(
+        QwenConfig config, QwenMoeConfig moe, int layer, Func<string, float[]?> tensor, (float[] Gate, float[] Up, float[] Down)[] experts, float[] h)
+    {
+        string prefix = $"model.layers.{layer}.mlp.";
+        float[] Require(string name) => tensor(prefix + name) ?? throw new InvalidDataException($"Tensor {prefix}{name} is missing.");
+        float[] logits = Linear(Require("gate.weight"), null, h, moe.NumExperts);
+        double max = logits.Max();
+        double[] exp = logits.Select(l => Math.Exp(l - max)).ToArray();
+        double total = exp.Sum();
+        float[] probabilities = exp.Select(v => (float)(v / total)).ToArray();
+        int[] top = Enumerable.Range(0, moe.NumExperts).OrderByDescending(e => probabilities[e]).ThenBy(e => e).Take(moe.TopK).ToArray();
+        double topSum = top.Sum(e => (double)probabilities[e]);
+
+        var output = new double[h.Length];
+        foreach (int e in top)
+        {
+            float weight = moe.NormTopKProb ? (float)(probabilities[e] / topSum) : probabilities[e];
+            float[] y = Mlp(experts[e].Gate, experts[e].Up, experts[e].Down, h, moe.MoeIntermediateSize);
+            for (int i = 0; i < y.Length; i++)
+            {
+                output[i] += (double)weight * y[i];
+            }
+        }
+
+        if (moe.HasSharedExpert)
+        {
+            float[] shared = Mlp(
+                Require("shared_expert.gate_proj.weight"), Require("shared_expert.up_proj.weight"), Require("shared_expert.down_proj.weight"),
+                h, moe.SharedExpertIntermediateSize);
+            float gate = (float)(1.0 / (1.0 + Math.Exp(-Linear(Require("shared_expert_gate.weight"), null, h, 1)[0])));
+            for (int i = 0; i < shared.Length; i++)
+            {
+                output[i] += (double)gate * shared[i];
+            }
+        }
+
+        return output.Select(v => (float)v).ToArray();
     }
 
     private static float[][] Attention(
