@@ -129,3 +129,49 @@ internal static class LogitAssert
         return best;
     }
 }
+
+/// <summary>The precision checks dense and MoE builds share; each returns the line its test writes to the output.</summary>
+internal static class PrecisionAssert
+{
+    /// <summary>
+    /// fp16 logits, in one pass and decoded after a 7-token prefill, within 1e-2 of the largest reference logit: fp16
+    /// keeps 11 significant bits (relative rounding 4.9e-4) for weights, activations and KV cache, which add up to a
+    /// few 1e-3 of the logit scale over a few layers; a wrong graph differs by the size of the logits.
+    /// </summary>
+    public static string Fp16FollowsTheReference(ModelFixture fixture, int[] tokens)
+    {
+        var expected = fixture.Reference(tokens);
+        var full = fixture.Model.Logits(tokens);
+        var cached = fixture.Model.Logits(tokens, 7);
+        var scale = expected.SelectMany(r => r).Max(v => Math.Abs(v));
+        var fullDifference = LogitAssert.MaxDifference(expected, full);
+        var cachedDifference = LogitAssert.MaxDifference(expected, cached);
+        var tolerance = 1e-2 * Math.Max(1, scale);
+        Assert.True(fullDifference <= tolerance, $"one pass {fullDifference:E2} > {tolerance:E2}");
+        Assert.True(cachedDifference <= tolerance, $"cached {cachedDifference:E2} > {tolerance:E2}");
+        return $"max |logit| {scale:0.000}, max diff one pass {fullDifference:E2}, cached {cachedDifference:E2}";
+    }
+
+    /// <summary>
+    /// int4 logits, in one pass and decoded after a 5-token prefill, against the reference on the weights the graph
+    /// dequantizes (<paramref name="dequantized"/>), within a quarter of their difference from the fp32-weight
+    /// reference (the quantization error, which must be visible). What is left besides the 4-bit weights is
+    /// MatMulNBits' int8 activations, about 1/8 of the weight error (steps of max|x|/127 against range/15); a graph
+    /// that multiplied by anything else differs by the size of the logits.
+    /// </summary>
+    public static string Int4FollowsTheReference(ModelFixture fixture, Func<string, float[]?> dequantized, int[] tokens)
+    {
+        // Untied, so that the reference takes its head from lm_head.weight (the dequantized one) and not the embedding.
+        var expected = QwenReference.Logits(fixture.Checkpoint.Config with { TieWordEmbeddings = false }, dequantized, tokens);
+        var full = fixture.Model.Logits(tokens);
+        var cached = fixture.Model.Logits(tokens, 5);
+        var fullDifference = LogitAssert.MaxDifference(expected, full);
+        var cachedDifference = LogitAssert.MaxDifference(expected, cached);
+        var quantizationError = LogitAssert.MaxDifference(fixture.Reference(tokens), full);
+        var tolerance = 0.25 * quantizationError;
+        Assert.True(quantizationError > 1e-3, $"the int4 weights should change the logits ({quantizationError:E2})");
+        Assert.True(fullDifference <= tolerance, $"one pass {fullDifference:E2} > {tolerance:E2}");
+        Assert.True(cachedDifference <= tolerance, $"cached {cachedDifference:E2} > {tolerance:E2}");
+        return $"vs dequantized reference {fullDifference:E2} (cached {cachedDifference:E2}); vs fp32 weights {quantizationError:E2}";
+    }
+}
