@@ -150,12 +150,7 @@ public sealed class SafetensorsCheckpoint : IDisposable
             throw new ArgumentException($"tensor '{name}' has {count} elements but the destination holds {destination.Length}", nameof(destination));
         }
 
-        for (long done = 0; done < count; done += ElementsPerSlice)
-        {
-            var slice = (int)Math.Min(ElementsPerSlice, count - done);
-            var bytes = file.Bytes(entry, done * dtype.ElementSize(), slice * dtype.ElementSize());
-            FloatConversion.ToFloat32(dtype, bytes, destination.Slice((int)done, slice));
-        }
+        Convert(file, entry, dtype, 0, destination);
     }
 
     /// <summary>Row <paramref name="row"/> of a two-dimensional tensor as float (one vocabulary entry of a head), without reading the rest.</summary>
@@ -250,6 +245,12 @@ public sealed class SafetensorsCheckpoint : IDisposable
             throw new ArgumentOutOfRangeException(nameof(firstElement), $"tensor '{name}' has {count} elements; [{firstElement}, +{destination.Length}) is outside it");
         }
 
+        Convert(file, entry, dtype, firstElement, destination);
+    }
+
+    /// <summary>Elements from <paramref name="firstElement"/> on into <paramref name="destination"/>, a slice of the map at a time.</summary>
+    private static void Convert(SafetensorsFile file, SafetensorsEntry entry, TensorDtype dtype, long firstElement, Span<float> destination)
+    {
         for (long done = 0; done < destination.Length; done += ElementsPerSlice)
         {
             var slice = (int)Math.Min(ElementsPerSlice, destination.Length - done);

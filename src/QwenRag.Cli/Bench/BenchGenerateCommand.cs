@@ -58,7 +58,7 @@ internal sealed class BenchGenerateCommand : Command
             parse.GetValue(_newTokens),
             parse.GetValue(_runs),
             parse.GetValue(_device),
-            ParseContexts(parse.GetValue(_contexts)!),
+            NumberList.Parse(parse.GetValue(_contexts)!, "--kv-contexts", 1),
             parse.GetValue(_seed));
         settings.Validate();
         if (parse.GetValue(_engine) is { } name)
@@ -263,18 +263,6 @@ internal sealed class BenchGenerateCommand : Command
 
         Console.WriteLine("(allocated: every layer's key and value buffers for that many tokens; resident: working-set growth once all were " +
             "written, one context after the other, so a row can reuse memory the row before it freed)");
-    }
-
-    private static int[] ParseContexts(string text)
-    {
-        try
-        {
-            return [.. text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(value => int.Parse(value, CultureInfo.InvariantCulture))];
-        }
-        catch (FormatException)
-        {
-            throw new ArgumentException($"--kv-contexts must be comma-separated whole numbers (was '{text}').");
-        }
     }
 
     private static int ReadVocabSize(string modelDirectory)

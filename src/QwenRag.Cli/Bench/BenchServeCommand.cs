@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Diagnostics;
-using System.Globalization;
 using Microsoft.Extensions.AI;
 using QwenRag.Generation.Chat;
 using QwenRag.Generation.Generation;
@@ -48,7 +47,7 @@ internal sealed class BenchServeCommand : Command
             throw new ArgumentException($"The model directory '{directory}' does not exist.");
         }
 
-        var clients = ParseClients(parse.GetValue(_clients)!);
+        int[] clients = [.. NumberList.Parse(parse.GetValue(_clients)!, "--clients", 1, MaxClients).Distinct().Order()];
         var promptTokens = parse.GetValue(_promptTokens);
         var newTokens = parse.GetValue(_newTokens);
         if (promptTokens < 1 || newTokens < 1)
@@ -171,27 +170,6 @@ internal sealed class BenchServeCommand : Command
     }
 
     private static double Ratio(double value, double baseline) => baseline > 0 ? value / baseline : 0;
-
-    private static int[] ParseClients(string text)
-    {
-        int[] clients;
-        try
-        {
-            clients = [.. text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                .Select(value => int.Parse(value, CultureInfo.InvariantCulture))];
-        }
-        catch (Exception ex) when (ex is FormatException or OverflowException)
-        {
-            throw new ArgumentException($"--clients must be comma-separated whole numbers (was '{text}').", ex);
-        }
-
-        if (clients.Length == 0 || clients.Any(count => count is < 1 or > MaxClients))
-        {
-            throw new ArgumentException($"--clients must list counts between 1 and {MaxClients} (was '{text}').");
-        }
-
-        return [.. clients.Distinct().Order()];
-    }
 }
 
 /// <summary>One way of serving one level's clients.</summary>

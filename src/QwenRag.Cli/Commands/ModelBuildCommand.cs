@@ -38,13 +38,8 @@ internal sealed class ModelBuildCommand : Command
             "int4" => OnnxPrecision.Int4,
             _ => OnnxPrecision.Fp32,
         };
-        QwenOnnxBuildResult result;
-        long? privatePeak;
-        using (var sampler = new PrivateMemoryPeak())
-        {
-            result = QwenOnnxBuilder.Build(parse.GetValue(_from)!, parse.GetValue(_output)!, precision, windowedCache: !parse.GetValue(_genai));
-            privatePeak = sampler.PeakBytes;
-        }
+        var (result, privatePeak) = PrivateMemoryPeak.Measure(
+            () => QwenOnnxBuilder.Build(parse.GetValue(_from)!, parse.GetValue(_output)!, precision, windowedCache: !parse.GetValue(_genai)));
 
         using var process = Process.GetCurrentProcess();
         var peak = process.PeakWorkingSet64;

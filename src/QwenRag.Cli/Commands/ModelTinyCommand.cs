@@ -114,8 +114,7 @@ internal sealed class ModelTinyCommand : Command
             SharedExpertIntermediate = parse.GetValue(_sharedExpert),
             NormTopKProb = parse.GetValue(_normTopK),
             DecoderSparseStep = parse.GetValue(_sparseStep),
-            MlpOnlyLayers = (parse.GetValue(_mlpOnly) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                .Select(layer => int.Parse(layer, System.Globalization.CultureInfo.InvariantCulture)).ToArray(),
+            MlpOnlyLayers = parse.GetValue(_mlpOnly) is { } layers ? NumberList.Parse(layers, "--mlp-only-layers", 0) : [],
             FusedExperts = parse.GetValue(_fused),
         };
         if (parse.GetValue(_maxPositions) is int positions)

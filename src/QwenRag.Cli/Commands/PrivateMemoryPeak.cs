@@ -3,65 +3,45 @@ using System.Globalization;
 namespace QwenRag.Cli.Commands;
 
 /// <summary>
-/// The largest anonymous resident memory (RssAnon, Linux) seen while it runs, sampled every 50 ms. Unlike the peak
-/// working set it leaves out the memory-mapped checkpoint pages, which the kernel can drop at any time, so it is the
-/// memory a build really needs.
+/// The largest anonymous resident memory (RssAnon, Linux) seen while some work runs, sampled every 50 ms. Unlike the
+/// peak working set it leaves out the memory-mapped checkpoint pages, which the kernel can drop at any time, so it is
+/// the memory a build really needs.
 /// </summary>
-internal sealed class PrivateMemoryPeak : IDisposable
+internal static class PrivateMemoryPeak
 {
-    private readonly CancellationTokenSource _stop = new();
-    private readonly Task _sampler;
-    private long _peak;
-
-    public PrivateMemoryPeak()
+    /// <summary>The work's result and the peak in bytes; null where /proc/self/status has no RssAnon (not Linux).</summary>
+    public static (T Result, long? PeakBytes) Measure<T>(Func<T> work)
     {
-        _sampler = Task.Run(async () =>
+        long peak = 0;
+        using var stop = new CancellationTokenSource();
+        var sampler = Task.Run(async () =>
         {
-            while (!_stop.IsCancellationRequested)
+            while (!stop.IsCancellationRequested)
             {
-                Sample();
+                peak = Math.Max(peak, Current() ?? 0);
                 try
                 {
-                    await Task.Delay(50, _stop.Token).ConfigureAwait(false);
+                    await Task.Delay(50, stop.Token).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException)
                 {
-                    return;
                 }
             }
         });
-    }
 
-    /// <summary>Bytes; null where /proc/self/status has no RssAnon (not Linux).</summary>
-    public long? PeakBytes
-    {
-        get
+        T result;
+        try
         {
-            Sample();
-            return Interlocked.Read(ref _peak) is > 0 and var peak ? peak : null;
+            result = work();
         }
-    }
-
-    public void Dispose()
-    {
-        _stop.Cancel();
-        _sampler.Wait();
-        _stop.Dispose();
-    }
-
-    private void Sample()
-    {
-        if (Current() is not long bytes)
+        finally
         {
-            return;
+            stop.Cancel();
+            sampler.Wait();
         }
 
-        long seen;
-        do
-        {
-            seen = Interlocked.Read(ref _peak);
-        }
-        while (bytes > seen && Interlocked.CompareExchange(ref _peak, bytes, seen) != seen);
+        peak = Math.Max(peak, Current() ?? 0);
+        return (result, peak > 0 ? peak : null);
     }
 
     private static long? Current()
@@ -77,10 +57,7 @@ internal sealed class PrivateMemoryPeak : IDisposable
                 }
             }
         }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
         }
 
