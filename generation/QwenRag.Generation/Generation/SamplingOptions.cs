@@ -1,7 +1,7 @@
 namespace QwenRag.Generation.Generation;
 
 /// <summary>
-/// How a <see cref="Sampler"/> picks each token and when a <see cref="TokenGenerator"/> stops. Defaults follow Qwen's
+/// How a <see cref="Sampler"/> picks each token and when a generation (scheduled or alone) stops. Defaults follow Qwen's
 /// recommended settings for direct (non-thinking) answers: temperature 0.7, top-p 0.8, top-k 20.
 /// </summary>
 public sealed record SamplingOptions

@@ -9,6 +9,9 @@ namespace QwenRag.Generation.Generation;
 /// Token-by-token generation over a <see cref="QwenOnnxModel"/> (batch 1): the prompt is prefilled in chunks into a
 /// KV cache owned by the generation, then one pass per new token. Stops on the model's EOS, the options' stop ids
 /// (not yielded), a stop string (the completing token is not yielded), or <see cref="SamplingOptions.MaxNewTokens"/>.
+/// One sequence with a cache of its own, for a caller that shares the model with nobody; the service's generations run
+/// on <see cref="GenerationScheduler"/> (through the chat client), which makes the same per-sequence decisions
+/// (<see cref="SequenceDecoder"/>) and, greedy, the same tokens.
 /// </summary>
 public sealed class TokenGenerator
 {

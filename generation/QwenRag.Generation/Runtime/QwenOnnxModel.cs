@@ -166,7 +166,7 @@ public sealed class QwenOnnxModel : IDisposable
         ObjectDisposedException.ThrowIf(_disposed, this);
         var tokens = capacity ?? ContextLength;
         // Static rotary tables end at the context length; dynamic NTK tables are computed for any length (and
-        // generation still stops at the context length, which TokenGenerator enforces).
+        // generation still stops at the context length, which SequenceDecoder enforces).
         var limit = SuppliesRopeTables ? int.MaxValue : ContextLength;
         if (tokens < 1 || tokens > limit)
         {

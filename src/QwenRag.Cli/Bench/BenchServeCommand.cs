@@ -79,7 +79,8 @@ internal sealed class BenchServeCommand : Command
             var asked = prompts[..count];
             var oneAtATime = await RunAsync(model, asked, newTokens, batched: false, cancellationToken);
             var together = await RunAsync(model, asked, newTokens, batched: true, cancellationToken);
-            var lone = levels.Count > 0 && levels[0].Clients == 1 ? levels[0].Batched : count == 1 ? together.Result : null;
+            // Clients are in ascending order, so a 1-client level, when asked for, comes first.
+            var lone = count == 1 ? together.Result : levels.FirstOrDefault(level => level.Clients == 1)?.Batched;
             levels.Add(new ServeLevel(
                 count, oneAtATime.Result, together.Result,
                 Ratio(together.Result.AggregateTokensPerSecond, oneAtATime.Result.AggregateTokensPerSecond),
@@ -117,7 +118,8 @@ internal sealed class BenchServeCommand : Command
         var timed = await Task.WhenAll(requests);
         var wall = Stopwatch.GetElapsedTime(started).TotalSeconds;
 
-        var firsts = timed.Select(request => request.Arrivals[0]).ToArray();
+        // A request whose first pick is a stop token yields nothing (possible with random weights).
+        var firsts = timed.Where(request => request.Arrivals.Length > 0).Select(request => request.Arrivals[0]).ToArray();
         var gaps = timed.SelectMany(request => request.Arrivals.Zip(request.Arrivals.Skip(1), (before, after) => after - before)).ToArray();
         var tokens = timed.Sum(request => request.Tokens.Length);
         var decodeSeconds = client.Scheduler.DecodeTime.TotalSeconds;
