@@ -11,18 +11,8 @@ public sealed class ModelLogitsTests(ITestOutputHelper output)
     private static TinyCheckpointOptions Base(QwenArchitecture architecture = QwenArchitecture.Qwen2) =>
         ModelFixture.Small with { Architecture = architecture, Seed = 7 };
 
-    private void FullAndCached(TinyCheckpointOptions options, int length, int prefill, string what)
-    {
-        using var fixture = ModelFixture.Create(options);
-        var tokens = ModelFixture.Tokens(length, options.Vocab, options.Seed + 100);
-        var expected = fixture.Reference(tokens);
-        var full = fixture.Model.Logits(tokens);
-        var cached = fixture.Model.Logits(tokens, prefill);
-        output.WriteLine($"{what}: max diff one pass {LogitAssert.MaxDifference(expected, full):E2}, " +
-            $"prefill {prefill} + cached {LogitAssert.MaxDifference(expected, cached):E2}");
-        LogitAssert.Close(expected, full, Fp32Tolerance, what + " (one pass)");
-        LogitAssert.Close(expected, cached, Fp32Tolerance, what + $" (prefill {prefill}, then cached)");
-    }
+    private void FullAndCached(TinyCheckpointOptions options, int length, int prefill, string what) =>
+        output.WriteLine(LogitAssert.FullAndCachedFollowTheReference(options, length, prefill, Fp32Tolerance, what));
 
     [Fact]
     public void Qwen2WithBias() => FullAndCached(Base(), 24, 9, "qwen2");

@@ -109,6 +109,22 @@ internal static class LogitAssert
         return max;
     }
 
+    /// <summary>
+    /// A model built from <paramref name="options"/>, in one pass and decoded after <paramref name="prefill"/> tokens,
+    /// within <paramref name="tolerance"/> of the reference forward pass; returns the line its test writes out.
+    /// </summary>
+    public static string FullAndCachedFollowTheReference(TinyCheckpointOptions options, int length, int prefill, double tolerance, string what)
+    {
+        using var fixture = ModelFixture.Create(options);
+        var tokens = ModelFixture.Tokens(length, options.Vocab, options.Seed + 100);
+        var expected = fixture.Reference(tokens);
+        var full = fixture.Model.Logits(tokens);
+        var cached = fixture.Model.Logits(tokens, prefill);
+        Close(expected, full, tolerance, what + " (one pass)");
+        Close(expected, cached, tolerance, what + $" (prefill {prefill}, then cached)");
+        return $"{what}: max diff one pass {MaxDifference(expected, full):E2}, prefill {prefill} + cached {MaxDifference(expected, cached):E2}";
+    }
+
     public static void Close(float[][] expected, float[][] actual, double tolerance, string what)
     {
         var max = MaxDifference(expected, actual);
