@@ -1,3 +1,4 @@
+using QwenRag.Generation.Checkpoints;
 using QwenRag.Generation.Onnx;
 
 namespace QwenRag.Generation.Tests;
@@ -5,6 +6,52 @@ namespace QwenRag.Generation.Tests;
 /// <summary>The weights int4 graphs actually multiply by, for references on dequantized weights.</summary>
 internal static class Int4Reference
 {
+    /// <summary>The projections an int4 build quantizes with MatMulNBits (the MoE router stays full precision).</summary>
+    private static readonly string[] Projections =
+        ["self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj", "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj",
+         "mlp.shared_expert.gate_proj", "mlp.shared_expert.up_proj", "mlp.shared_expert.down_proj", "mlp.shared_expert_gate"];
+
+    /// <summary>
+    /// The checkpoint's tensors as an int4 graph multiplies by them, for <see cref="Reference.QwenReference"/>: the head
+    /// (a tied one a copy of the embedding) and the layers' projections as MatMulNBits holds them, routed experts as
+    /// QMoE does, everything else (embedding, norms, biases, router) as stored. Null for a tensor the checkpoint lacks.
+    /// </summary>
+    public static Func<string, float[]?> Weights(SafetensorsCheckpoint checkpoint)
+    {
+        var config = checkpoint.Config;
+        return name =>
+        {
+            if (name == "lm_head.weight")
+            {
+                var head = checkpoint.ReadFloat32(config.TieWordEmbeddings ? "model.embed_tokens.weight" : name);
+                return DequantizeAsymmetric(head, config.VocabSize, config.HiddenSize);
+            }
+
+            if (!checkpoint.Contains(name))
+            {
+                return null;
+            }
+
+            var weight = checkpoint.ReadFloat32(name);
+            if (name.Contains(".mlp.experts.", StringComparison.Ordinal))
+            {
+                var columns = name.EndsWith("down_proj.weight", StringComparison.Ordinal) ? config.Moe!.MoeIntermediateSize : config.HiddenSize;
+                return DequantizeSymmetric(weight, weight.Length / columns, columns);
+            }
+
+            if (!name.StartsWith("model.layers.", StringComparison.Ordinal) || !Projections.Any(p => name.EndsWith(p + ".weight", StringComparison.Ordinal)))
+            {
+                return weight;
+            }
+
+            var k = name.EndsWith("shared_expert.down_proj.weight", StringComparison.Ordinal) ? config.Moe!.SharedExpertIntermediateSize
+                : name.Contains("down_proj", StringComparison.Ordinal) ? config.IntermediateSize
+                : name.Contains("o_proj", StringComparison.Ordinal) ? config.NumHeads * config.HeadDim
+                : config.HiddenSize;
+            return DequantizeAsymmetric(weight, weight.Length / k, k);
+        };
+    }
+
     /// <summary>MatMulNBits' asymmetric blocks (Int4Quantizer).</summary>
     public static float[] DequantizeAsymmetric(float[] weight, int n, int k)
     {

@@ -7,9 +7,6 @@ namespace QwenRag.Generation.Tests;
 /// <summary>fp16 and int4 builds on the CPU provider.</summary>
 public sealed class ModelPrecisionTests(ITestOutputHelper output)
 {
-    private static readonly string[] Projections =
-        ["self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj", "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj"];
-
     private static TinyCheckpointOptions Options(QwenArchitecture architecture) => ModelFixture.Small with
     {
         Architecture = architecture,
@@ -41,37 +38,10 @@ public sealed class ModelPrecisionTests(ITestOutputHelper output)
         // precision) isolates what MatMulNBits adds on top of the 4-bit weights: its int8 activations.
         var options = Options(architecture) with { Tied = tied };
         using var fixture = ModelFixture.Create(options, OnnxPrecision.Int4);
-        var config = fixture.Checkpoint.Config;
         var tokens = ModelFixture.Tokens(20, options.Vocab, 13);
-        float[]? Tensor(string name)
-        {
-            if (name == "lm_head.weight")
-            {
-                // A tied head is a quantized copy of the embedding.
-                var head = fixture.Checkpoint.ReadFloat32(config.TieWordEmbeddings ? "model.embed_tokens.weight" : name);
-                return Int4Reference.DequantizeAsymmetric(head, config.VocabSize, config.HiddenSize);
-            }
-
-            if (!fixture.Checkpoint.Contains(name))
-            {
-                return null;
-            }
-
-            var weight = fixture.Checkpoint.ReadFloat32(name);
-            var projection = Projections.Any(p => name.EndsWith(p + ".weight", StringComparison.Ordinal));
-            if (!projection || !name.StartsWith("model.layers.", StringComparison.Ordinal))
-            {
-                return weight;
-            }
-
-            var k = name.Contains("down_proj", StringComparison.Ordinal) ? config.IntermediateSize
-                : name.Contains("o_proj", StringComparison.Ordinal) ? config.NumHeads * config.HeadDim
-                : config.HiddenSize;
-            return Int4Reference.DequantizeAsymmetric(weight, weight.Length / k, k);
-        }
 
         // Within a quarter of the int4 quantization error (PrecisionAssert says why). The fp32-weight reference stands
         // in for the fp32 graph, which follows it to 1e-4 (ModelLogitsTests).
-        output.WriteLine($"int4 {architecture} tied={tied}: " + PrecisionAssert.Int4FollowsTheReference(fixture, Tensor, tokens));
+        output.WriteLine($"int4 {architecture} tied={tied}: " + PrecisionAssert.Int4FollowsTheReference(fixture, Int4Reference.Weights(fixture.Checkpoint), tokens));
     }
 }

@@ -7,10 +7,6 @@ namespace QwenRag.Generation.Tests;
 /// <summary>fp16 (MoE in half precision) and int4 (QMoE experts, MatMulNBits elsewhere) MoE builds on the CPU provider.</summary>
 public sealed class MoePrecisionTests(ITestOutputHelper output)
 {
-    private static readonly string[] Projections =
-        ["self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj", "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj",
-         "mlp.shared_expert.gate_proj", "mlp.shared_expert.up_proj", "mlp.shared_expert.down_proj", "mlp.shared_expert_gate"];
-
     private static TinyCheckpointOptions Options(QwenArchitecture architecture, bool normTopKProb) =>
         MoeModelTests.Moe(architecture, topK: 2) with
         {
@@ -47,44 +43,12 @@ public sealed class MoePrecisionTests(ITestOutputHelper output)
         // other projections as MatMulNBits does, router and embedding in full precision.
         var options = Options(architecture, normTopKProb);
         using var fixture = ModelFixture.Create(options, OnnxPrecision.Int4);
-        var config = fixture.Checkpoint.Config;
         var tokens = ModelFixture.Tokens(20, options.Vocab, 13);
-        float[]? Tensor(string name)
-        {
-            if (name == "lm_head.weight")
-            {
-                var head = fixture.Checkpoint.ReadFloat32(config.TieWordEmbeddings ? "model.embed_tokens.weight" : name);
-                return Int4Reference.DequantizeAsymmetric(head, config.VocabSize, config.HiddenSize);
-            }
-
-            if (!fixture.Checkpoint.Contains(name))
-            {
-                return null;
-            }
-
-            var weight = fixture.Checkpoint.ReadFloat32(name);
-            if (name.Contains(".mlp.experts.", StringComparison.Ordinal))
-            {
-                var columns = name.EndsWith("down_proj.weight", StringComparison.Ordinal) ? config.Moe!.MoeIntermediateSize : config.HiddenSize;
-                return Int4Reference.DequantizeSymmetric(weight, weight.Length / columns, columns);
-            }
-
-            if (!Projections.Any(p => name.EndsWith(p + ".weight", StringComparison.Ordinal)))
-            {
-                return weight;
-            }
-
-            var k = name.EndsWith("shared_expert.down_proj.weight", StringComparison.Ordinal) ? config.Moe!.SharedExpertIntermediateSize
-                : name.Contains("down_proj", StringComparison.Ordinal) ? config.IntermediateSize
-                : name.Contains("o_proj", StringComparison.Ordinal) ? config.NumHeads * config.HeadDim
-                : config.HiddenSize;
-            return Int4Reference.DequantizeAsymmetric(weight, weight.Length / k, k);
-        }
 
         // QMoE dequantizes to float and multiplies in fp32, so the experts add nothing beyond their 4-bit weights; the
         // remaining difference is MatMulNBits' int8 activations on the other projections (about 1/8 of the weight
         // error, ModelPrecisionTests). A quarter of the quantization error leaves margin and still fails a QMoE whose
         // layout, scales or routing weights differ from the reference's (an error the size of the logits).
-        output.WriteLine($"int4 {architecture} moe norm={normTopKProb}: " + PrecisionAssert.Int4FollowsTheReference(fixture, Tensor, tokens));
+        output.WriteLine($"int4 {architecture} moe norm={normTopKProb}: " + PrecisionAssert.Int4FollowsTheReference(fixture, Int4Reference.Weights(fixture.Checkpoint), tokens));
     }
 }
