@@ -148,6 +148,38 @@ public sealed class ConsoleAdminTests(ConsoleFixture fixture, ITestOutputHelper 
         UglyToad.PdfPig.Writer.PdfMerger.Merge([File.ReadAllBytes(TestCorpus.Pdf("csquotes-DE.pdf"))], [Enumerable.Range(1, 20).ToArray()]);
 
     [Fact]
+    public async Task TwoHashChangesInOneTurn_DrawTheScreenOnce_FocusStays()
+    {
+        await using var session = await fixture.OpenAsync("two-hash-changes");
+        await session.SignInAsync(ConsoleFixture.AdminKey, "admin");
+        // Signing in goes to #/sets and a script (or a quick click) goes on at once: both hashchange events fire after
+        // the second change. Drawing the screen twice would drop what was focused on the first drawing.
+        var drawn = await session.Page.EvaluateAsync<int>(
+            """
+            async () => {
+              const main = document.querySelector('main');
+              let zones = 0;
+              const observer = new MutationObserver((records) => {
+                for (const record of records)
+                  for (const node of record.addedNodes)
+                    if (node.nodeType === 1 && node.querySelector('[data-testid=drop-zone]')) zones++;
+              });
+              observer.observe(main, { childList: true });
+              location.hash = '#/jobs';
+              location.hash = '#/sets/twice';
+              await new Promise((resolve) => setTimeout(resolve, 300));
+              observer.disconnect();
+              return zones;
+            }
+            """);
+        Assert.Equal(1, drawn);
+        await session.ByTestId("drop-zone").FocusAsync();
+        await session.Page.EvaluateAsync("() => { location.hash = '#/jobs'; location.hash = '#/sets/twice'; }");
+        await Expect(session.ByTestId("drop-zone")).ToBeFocusedAsync();
+        session.AssertClean();
+    }
+
+    [Fact]
     public async Task DropZone_EnterOpensTheFileChooser_FileIsIngested()
     {
         const string set = "keyboard";

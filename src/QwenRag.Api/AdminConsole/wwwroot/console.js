@@ -11,6 +11,8 @@ const dialog = document.getElementById('confirm-dialog');
 let me = null;
 /** Timers of the current screen, stopped when the route changes. */
 let screenTimers = [];
+/** The location.hash the current screen was drawn for. */
+let renderedHash = null;
 /** Upload items per set, kept across screens so their polling keeps showing. */
 const uploadsBySet = new Map();
 const jobsFilter = { set: '', status: '' };
@@ -135,6 +137,7 @@ function render() {
     location.hash = '#/signin';
     return;
   }
+  renderedHash = location.hash;
   for (const link of document.querySelectorAll('#nav a')) {
     const active = link.getAttribute('href') === `#/${current.name === 'set' ? 'sets' : current.name}`;
     if (active) link.setAttribute('aria-current', 'page');
@@ -147,6 +150,9 @@ function render() {
 }
 
 window.addEventListener('hashchange', () => {
+  // Two hash changes in one turn (sign-in goes to #/sets, then a link or script goes on) fire two events after the
+  // second change; the screen is drawn once, so what the user has focused or typed there is not thrown away.
+  if (location.hash === renderedHash) return;
   // A message belongs to the screen it was said on; one said just now (e.g. "Signed in") leads into the next.
   if (Date.now() - announcedAt > 1500) announcer.textContent = '';
   render();
