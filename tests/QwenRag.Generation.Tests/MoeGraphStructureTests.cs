@@ -26,6 +26,12 @@ public sealed class MoeGraphStructureTests
         Assert.Equal(options.ExpertsPerToken, node.Attribute.Single(a => a.Name == "k").I);
         Assert.Equal("swiglu", node.Attribute.Single(a => a.Name == "activation_type").S.ToStringUtf8());
         Assert.Equal(1, node.Attribute.Single(a => a.Name == "swiglu_fusion").I);
+        if (precision == OnnxPrecision.Int4)
+        {
+            // Block-wise scales and accuracy_level 4 put QMoE on MatMulNBits' int8 dot-product kernels.
+            Assert.Equal(MoeEmitter.Int4BlockSize, node.Attribute.Single(a => a.Name == "block_size").I);
+            Assert.Equal(4, node.Attribute.Single(a => a.Name == "accuracy_level").I);
+        }
 
         // The router stays a full-precision MatMul in every build; the shared expert is gated by a sigmoid.
         Assert.Contains(graph.Node, n => n.OpType == "MatMul" && n.Output[0] == "/model/layers.1/mlp/router/logits");
