@@ -9,8 +9,8 @@ public sealed class CheckpointMalformedTests
     [Fact]
     public void Validate_MissingTensor_ThrowsNamingTensorAndExpectedShape()
     {
-        using var folder = TinyFolder();
-        Rewrite(folder, tensors => tensors.Where(t => t.Name != "model.layers.1.mlp.up_proj.weight"));
+        using var folder = CheckpointTestFolder.WithTinyCheckpoint(new TinyCheckpointOptions());
+        folder.RewriteTensors(tensors => tensors.Where(t => t.Name != "model.layers.1.mlp.up_proj.weight"));
         using var checkpoint = SafetensorsCheckpoint.Open(folder.Path);
 
         var error = Assert.Throws<CheckpointException>(checkpoint.Validate);
@@ -22,8 +22,8 @@ public sealed class CheckpointMalformedTests
     [Fact]
     public void Validate_UntiedCheckpointWithoutLmHead_ThrowsNamingLmHead()
     {
-        using var folder = TinyFolder();
-        Rewrite(folder, tensors => tensors.Where(t => t.Name != "lm_head.weight"));
+        using var folder = CheckpointTestFolder.WithTinyCheckpoint(new TinyCheckpointOptions());
+        folder.RewriteTensors(tensors => tensors.Where(t => t.Name != "lm_head.weight"));
         using var checkpoint = SafetensorsCheckpoint.Open(folder.Path);
 
         var error = Assert.Throws<CheckpointException>(checkpoint.Validate);
@@ -34,8 +34,8 @@ public sealed class CheckpointMalformedTests
     [Fact]
     public void Validate_WrongShape_ThrowsNamingTensorExpectedAndActualShape()
     {
-        using var folder = TinyFolder();
-        Rewrite(folder, tensors => tensors.Select(t => t.Name == "model.layers.0.self_attn.k_proj.weight" ? (t.Name, new[] { 64, 32 }, t.Data) : t));
+        using var folder = CheckpointTestFolder.WithTinyCheckpoint(new TinyCheckpointOptions());
+        folder.RewriteTensors(tensors => tensors.Select(t => t.Name == "model.layers.0.self_attn.k_proj.weight" ? (t.Name, new[] { 64, 32 }, t.Data) : t));
         using var checkpoint = SafetensorsCheckpoint.Open(folder.Path);
 
         var error = Assert.Throws<CheckpointException>(checkpoint.Validate);
@@ -48,7 +48,7 @@ public sealed class CheckpointMalformedTests
     [Fact]
     public void Open_UnknownArchitecture_ThrowsNamingIt()
     {
-        using var folder = TinyFolder();
+        using var folder = CheckpointTestFolder.WithTinyCheckpoint(new TinyCheckpointOptions());
         var config = File.ReadAllText(folder.File("config.json")).Replace("Qwen2ForCausalLM", "MistralForCausalLM");
         File.WriteAllText(folder.File("config.json"), config);
 
@@ -62,8 +62,8 @@ public sealed class CheckpointMalformedTests
     [InlineData("I8", 1)]
     public void Validate_UnsupportedDtype_ThrowsNamingDtypeAndTensor(string dtype, int elementSize)
     {
-        using var folder = TinyFolder();
-        var tensors = ReadAll(folder);
+        using var folder = CheckpointTestFolder.WithTinyCheckpoint(new TinyCheckpointOptions());
+        var tensors = folder.ReadTensors();
         File.Delete(folder.File("model.safetensors"));
         WriteRaw(
             folder.File("model.safetensors"),
@@ -82,7 +82,7 @@ public sealed class CheckpointMalformedTests
     [Fact]
     public void Open_MissingConfigJson_ThrowsNamingConfigJson()
     {
-        using var folder = TinyFolder();
+        using var folder = CheckpointTestFolder.WithTinyCheckpoint(new TinyCheckpointOptions());
         File.Delete(folder.File("config.json"));
 
         var error = Assert.Throws<CheckpointException>(() => SafetensorsCheckpoint.Open(folder.Path));
@@ -93,7 +93,7 @@ public sealed class CheckpointMalformedTests
     [Fact]
     public void Open_NoSafetensorsFile_ThrowsNamingExpectedFiles()
     {
-        using var folder = TinyFolder();
+        using var folder = CheckpointTestFolder.WithTinyCheckpoint(new TinyCheckpointOptions());
         File.Delete(folder.File("model.safetensors"));
 
         var error = Assert.Throws<CheckpointException>(() => SafetensorsCheckpoint.Open(folder.Path));
@@ -115,7 +115,7 @@ public sealed class CheckpointMalformedTests
     [Fact]
     public void Open_HeaderLengthBeyondFileEnd_ThrowsTruncatedHeader()
     {
-        using var folder = TinyFolder();
+        using var folder = CheckpointTestFolder.WithTinyCheckpoint(new TinyCheckpointOptions());
         var bytes = new byte[40];
         BinaryPrimitives.WriteInt64LittleEndian(bytes, 1000);
         Encoding.UTF8.GetBytes("{\"x\":{\"dtype\":\"F32\"").CopyTo(bytes, 8);
@@ -130,7 +130,7 @@ public sealed class CheckpointMalformedTests
     [Fact]
     public void Open_FileShorterThanLengthPrefix_ThrowsTruncatedHeader()
     {
-        using var folder = TinyFolder();
+        using var folder = CheckpointTestFolder.WithTinyCheckpoint(new TinyCheckpointOptions());
         File.WriteAllBytes(folder.File("model.safetensors"), [1, 2, 3]);
 
         var error = Assert.Throws<CheckpointException>(() => SafetensorsCheckpoint.Open(folder.Path));
@@ -141,7 +141,7 @@ public sealed class CheckpointMalformedTests
     [Fact]
     public void Open_HeaderNotJson_ThrowsMalformedHeader()
     {
-        using var folder = TinyFolder();
+        using var folder = CheckpointTestFolder.WithTinyCheckpoint(new TinyCheckpointOptions());
         var bytes = new byte[24];
         BinaryPrimitives.WriteInt64LittleEndian(bytes, 16);
         Encoding.UTF8.GetBytes("not json at all!").CopyTo(bytes, 8);
@@ -155,7 +155,7 @@ public sealed class CheckpointMalformedTests
     [Fact]
     public void Open_DataCutShort_ThrowsNamingTensorOutsideData()
     {
-        using var folder = TinyFolder();
+        using var folder = CheckpointTestFolder.WithTinyCheckpoint(new TinyCheckpointOptions());
         var path = folder.File("model.safetensors");
         var bytes = File.ReadAllBytes(path);
         File.WriteAllBytes(path, bytes[..^100]);
@@ -169,35 +169,12 @@ public sealed class CheckpointMalformedTests
     [Fact]
     public void Info_UnknownName_ThrowsMissingTensor()
     {
-        using var folder = TinyFolder();
+        using var folder = CheckpointTestFolder.WithTinyCheckpoint(new TinyCheckpointOptions());
         using var checkpoint = SafetensorsCheckpoint.Open(folder.Path);
 
         var error = Assert.Throws<CheckpointException>(() => checkpoint.Info("model.nope.weight"));
 
         Assert.Equal("missing tensor 'model.nope.weight'", error.Message);
-    }
-
-    private static CheckpointTestFolder TinyFolder()
-    {
-        var folder = new CheckpointTestFolder();
-        TinyCheckpoint.Write(folder.Path, new TinyCheckpointOptions());
-        return folder;
-    }
-
-    private static List<(string Name, int[] Shape, float[] Data)> ReadAll(CheckpointTestFolder folder)
-    {
-        using var checkpoint = SafetensorsCheckpoint.Open(folder.Path);
-        return checkpoint.TensorNames
-            .Select(name => (name, checkpoint.Info(name).Shape.Select(d => (int)d).ToArray(), checkpoint.ReadFloat32(name)))
-            .ToList();
-    }
-
-    private static void Rewrite(
-        CheckpointTestFolder folder,
-        Func<IEnumerable<(string Name, int[] Shape, float[] Data)>, IEnumerable<(string Name, int[] Shape, float[] Data)>> change)
-    {
-        var tensors = change(ReadAll(folder)).ToList();
-        SafetensorsWriter.Write(folder.File("model.safetensors"), tensors);
     }
 
     // Writes dtypes SafetensorsWriter refuses to, the way other tools would.

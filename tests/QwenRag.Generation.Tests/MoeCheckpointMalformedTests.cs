@@ -17,8 +17,8 @@ public sealed class MoeCheckpointMalformedTests
     [Fact]
     public void Validate_MissingExpert_ThrowsNamingTheExpertTensor()
     {
-        using var folder = Folder(Options);
-        Rewrite(folder, tensors => tensors.Where(t => t.Name != "model.layers.1.mlp.experts.3.up_proj.weight"));
+        using var folder = CheckpointTestFolder.WithTinyCheckpoint(Options);
+        folder.RewriteTensors(tensors => tensors.Where(t => t.Name != "model.layers.1.mlp.experts.3.up_proj.weight"));
         using var checkpoint = SafetensorsCheckpoint.Open(folder.Path);
 
         var error = Assert.Throws<CheckpointException>(checkpoint.Validate);
@@ -30,7 +30,7 @@ public sealed class MoeCheckpointMalformedTests
     [Fact]
     public void Validate_MoreExpertsThanConfig_ThrowsNamingBothCounts()
     {
-        using var folder = Folder(Options);
+        using var folder = CheckpointTestFolder.WithTinyCheckpoint(Options);
         SetConfig(folder, "\"num_experts\": 4", "\"num_experts\": 3");
         using var checkpoint = SafetensorsCheckpoint.Open(folder.Path);
 
@@ -43,7 +43,7 @@ public sealed class MoeCheckpointMalformedTests
     [Fact]
     public void Validate_FewerExpertsThanConfig_ThrowsNamingTheRouterAndCounts()
     {
-        using var folder = Folder(Options);
+        using var folder = CheckpointTestFolder.WithTinyCheckpoint(Options);
         SetConfig(folder, "\"num_experts\": 4", "\"num_experts\": 6");
         using var checkpoint = SafetensorsCheckpoint.Open(folder.Path);
 
@@ -57,8 +57,8 @@ public sealed class MoeCheckpointMalformedTests
     [Fact]
     public void Validate_WrongExpertShape_ThrowsNamingTensorAndShapes()
     {
-        using var folder = Folder(Options);
-        Rewrite(folder, tensors => tensors.Select(t => t.Name == "model.layers.0.mlp.experts.1.down_proj.weight" ? (t.Name, new[] { 32, 64 }, t.Data) : t));
+        using var folder = CheckpointTestFolder.WithTinyCheckpoint(Options);
+        folder.RewriteTensors(tensors => tensors.Select(t => t.Name == "model.layers.0.mlp.experts.1.down_proj.weight" ? (t.Name, new[] { 32, 64 }, t.Data) : t));
         using var checkpoint = SafetensorsCheckpoint.Open(folder.Path);
 
         var error = Assert.Throws<CheckpointException>(checkpoint.Validate);
@@ -71,8 +71,8 @@ public sealed class MoeCheckpointMalformedTests
     [Fact]
     public void Validate_FusedExpertsOfWrongCount_ThrowsNamingTheFusedTensor()
     {
-        using var folder = Folder(Options with { FusedExperts = true });
-        Rewrite(folder, tensors => tensors.Select(t => t.Name == "model.layers.1.mlp.experts.gate_up_proj"
+        using var folder = CheckpointTestFolder.WithTinyCheckpoint(Options with { FusedExperts = true });
+        folder.RewriteTensors(tensors => tensors.Select(t => t.Name == "model.layers.1.mlp.experts.gate_up_proj"
             ? (t.Name, new[] { 3, 64, 64 }, t.Data[..(3 * 64 * 64)]) : t));
         using var checkpoint = SafetensorsCheckpoint.Open(folder.Path);
 
@@ -86,8 +86,8 @@ public sealed class MoeCheckpointMalformedTests
     [Fact]
     public void Validate_SharedExpertMissing_ThrowsNamingIt()
     {
-        using var folder = Folder(Options with { Architecture = QwenArchitecture.Qwen2 });
-        Rewrite(folder, tensors => tensors.Where(t => t.Name != "model.layers.0.mlp.shared_expert_gate.weight"));
+        using var folder = CheckpointTestFolder.WithTinyCheckpoint(Options with { Architecture = QwenArchitecture.Qwen2 });
+        folder.RewriteTensors(tensors => tensors.Where(t => t.Name != "model.layers.0.mlp.shared_expert_gate.weight"));
         using var checkpoint = SafetensorsCheckpoint.Open(folder.Path);
 
         var error = Assert.Throws<CheckpointException>(checkpoint.Validate);
@@ -101,7 +101,7 @@ public sealed class MoeCheckpointMalformedTests
     [InlineData("\"mlp_only_layers\": []", "\"mlp_only_layers\": [7]", "mlp_only_layers")]
     public void Open_BadMoeConfig_ThrowsNamingTheKey(string from, string to, string key)
     {
-        using var folder = Folder(Options);
+        using var folder = CheckpointTestFolder.WithTinyCheckpoint(Options);
         SetConfig(folder, from, to);
 
         var error = Assert.Throws<CheckpointException>(() => SafetensorsCheckpoint.Open(folder.Path));
@@ -109,32 +109,10 @@ public sealed class MoeCheckpointMalformedTests
         Assert.Contains(key, error.Message);
     }
 
-    private static CheckpointTestFolder Folder(TinyCheckpointOptions options)
-    {
-        var folder = new CheckpointTestFolder();
-        TinyCheckpoint.Write(folder.Path, options);
-        return folder;
-    }
-
     private static void SetConfig(CheckpointTestFolder folder, string from, string to)
     {
         var json = File.ReadAllText(folder.File("config.json"));
         Assert.Contains(from, json);
         File.WriteAllText(folder.File("config.json"), json.Replace(from, to));
-    }
-
-    private static void Rewrite(
-        CheckpointTestFolder folder,
-        Func<IEnumerable<(string Name, int[] Shape, float[] Data)>, IEnumerable<(string Name, int[] Shape, float[] Data)>> change)
-    {
-        List<(string Name, int[] Shape, float[] Data)> tensors;
-        using (var checkpoint = SafetensorsCheckpoint.Open(folder.Path))
-        {
-            tensors = checkpoint.TensorNames
-                .Select(name => (name, checkpoint.Info(name).Shape.Select(d => (int)d).ToArray(), checkpoint.ReadFloat32(name)))
-                .ToList();
-        }
-
-        SafetensorsWriter.Write(folder.File("model.safetensors"), change(tensors).ToList());
     }
 }
