@@ -25,7 +25,8 @@ public sealed class ReadinessCheck(
         {
             var sets = catalog.ListSets();
             _ = embeddings.GetService(typeof(EmbeddingGeneratorMetadata));
-            return Task.FromResult(HealthCheckResult.Healthy($"{sets.Count} sets; answers: {Answers()}", Generation()));
+            var generation = Generation((answerer as ChatAnswerGenerator)?.Client.GetService<GenerationScheduler>());
+            return Task.FromResult(HealthCheckResult.Healthy($"{sets.Count} sets; answers: {Answers(generation)}", generation));
         }
         catch (Exception ex)
         {
@@ -33,9 +34,9 @@ public sealed class ReadinessCheck(
         }
     }
 
-    /// <summary>The local model's scheduler in numbers (under <c>generation</c> in the report); empty for other answerers.</summary>
-    private Dictionary<string, object> Generation() =>
-        (answerer as ChatAnswerGenerator)?.Client.GetService<GenerationScheduler>() is { } scheduler
+    /// <summary>The local model's scheduler in numbers, read once (under <c>generation</c> in the report); empty for other answerers.</summary>
+    private static Dictionary<string, object> Generation(GenerationScheduler? scheduler) =>
+        scheduler is not null
             ? new()
             {
                 ["running"] = scheduler.Running,
@@ -48,7 +49,7 @@ public sealed class ReadinessCheck(
             }
             : [];
 
-    private string Answers()
+    private string Answers(Dictionary<string, object> generation)
     {
         if (answerer is not ChatAnswerGenerator chat)
         {
@@ -58,9 +59,9 @@ public sealed class ReadinessCheck(
         var answers = chat.Client.GetService<QwenChatClient>() is { } qwen ? $"{chat.Name} on {qwen.Device}"
             : chat.Client.GetService<ChatClientMetadata>() is { DefaultModelId: { } model } ? $"{chat.Name} ({model})"
             : chat.Name;
-        return chat.Client.GetService<GenerationScheduler>() is { } scheduler
-            ? $"{answers}, {scheduler.Running} running, {scheduler.Waiting} waiting, " +
-                $"KV cache {scheduler.KvBytesInUse} of {scheduler.KvBytesBudget} bytes in use"
+        return generation.Count > 0
+            ? $"{answers}, {generation["running"]} running, {generation["waiting"]} waiting, " +
+                $"KV cache {generation["kvBytesInUse"]} of {generation["kvBytesBudget"]} bytes in use"
             : answers;
     }
 }
