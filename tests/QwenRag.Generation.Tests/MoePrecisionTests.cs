@@ -45,10 +45,10 @@ public sealed class MoePrecisionTests(ITestOutputHelper output)
         using var fixture = ModelFixture.Create(options, OnnxPrecision.Int4);
         var tokens = ModelFixture.Tokens(20, options.Vocab, 13);
 
-        // QMoE dequantizes to float and multiplies in fp32, so the experts add nothing beyond their 4-bit weights; the
-        // remaining difference is MatMulNBits' int8 activations on the other projections (about 1/8 of the weight
-        // error, ModelPrecisionTests). A quarter of the quantization error leaves margin and still fails a QMoE whose
-        // layout, scales or routing weights differ from the reference's (an error the size of the logits).
+        // What the int4 graph adds on top of the 4-bit weights is int8 activations, in QMoE (accuracy_level 4) as in
+        // MatMulNBits (about 1/8 of the weight error, ModelPrecisionTests; 0.06-0.13 here). A quarter of the
+        // quantization error leaves margin and still fails a QMoE whose layout, scales or routing weights differ from
+        // the reference's (an error the size of the logits).
         output.WriteLine($"int4 {architecture} moe norm={normTopKProb}: " + PrecisionAssert.Int4FollowsTheReference(fixture, Int4Reference.Weights(fixture.Checkpoint), tokens));
     }
 }
