@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using Google.Protobuf;
 using Onnx;
 using QwenRag.Generation.Checkpoints;
@@ -102,11 +103,7 @@ internal sealed class MoeEmitter(
             ReadExpert(e, interleaved, block);
             if (act == OnnxDataType.Float16)
             {
-                for (var i = 0; i < block.Length; i++)
-                {
-                    half[i] = (Half)block[i];
-                }
-
+                TensorPrimitives.ConvertToHalf(block, half);
                 data.Append<Half>(half);
             }
             else
@@ -139,7 +136,9 @@ internal sealed class MoeEmitter(
         var scaleType = act == OnnxDataType.Float16 ? OnnxDataType.Float16 : OnnxDataType.Float;
         if (scaleType == OnnxDataType.Float16)
         {
-            g.Initializer(data.Write<Half>(tensorName + ".scales", scaleType, [_moe.NumExperts, rowsPerExpert, blocks], scales.Select(v => (Half)v).ToArray()));
+            var halfScales = new Half[scales.Length];
+            TensorPrimitives.ConvertToHalf(scales, halfScales);
+            g.Initializer(data.Write<Half>(tensorName + ".scales", scaleType, [_moe.NumExperts, rowsPerExpert, blocks], halfScales));
         }
         else
         {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Numerics.Tensors;
 using Google.Protobuf;
 using Onnx;
 using QwenRag.Generation.Checkpoints;
@@ -562,10 +563,7 @@ public static class QwenOnnxBuilder
             if (_act == OnnxDataType.Float16)
             {
                 var converted = Buffer(ref _half, values.Length);
-                for (var i = 0; i < values.Length; i++)
-                {
-                    converted[i] = (Half)values[i];
-                }
+                TensorPrimitives.ConvertToHalf(values, converted);
 
                 _g.Initializer(data.Write<Half>(name, OnnxDataType.Float16, dims, converted));
             }
