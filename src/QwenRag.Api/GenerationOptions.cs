@@ -17,9 +17,6 @@ public sealed class GenerationOptions
 {
     public const string SectionName = "QwenRag:Generation";
 
-    /// <summary>The most sequences one pass may decode (each holds a KV slot reserved at load).</summary>
-    public const int MaxBatchLimit = 256;
-
     public string Device { get; set; } = "cpu";
 
     public int CudaDeviceId { get; set; }
@@ -91,9 +88,9 @@ public sealed class GenerationOptions
                 failures.Add($"{SectionName}:MaxQueuedRequests must be 0 or more (was {options.MaxQueuedRequests}).");
             }
 
-            if (options.MaxBatch is < 1 or > MaxBatchLimit)
+            if (options.MaxBatch is < 1 or > GenerationSchedulerOptions.MaxBatchLimit)
             {
-                failures.Add($"{SectionName}:MaxBatch must be between 1 and {MaxBatchLimit} (was {options.MaxBatch}).");
+                failures.Add($"{SectionName}:MaxBatch must be between 1 and {GenerationSchedulerOptions.MaxBatchLimit} (was {options.MaxBatch}).");
             }
 
             if (options.KvCacheBytes < 1)

@@ -302,6 +302,7 @@ public sealed class GenerationSchedulerTests(ITestOutputHelper output)
 
         Assert.Throws<ArgumentException>(() => new GenerationScheduler(model, new GenerationSchedulerOptions { KvCacheBytes = 1 }));
         Assert.Throws<ArgumentException>(() => new GenerationScheduler(model, new GenerationSchedulerOptions { MaxBatch = 0 }));
+        Assert.Throws<ArgumentException>(() => new GenerationScheduler(model, new GenerationSchedulerOptions { MaxBatch = GenerationSchedulerOptions.MaxBatchLimit + 1 }));
         Assert.Equal(0, model.LiveCaches);
     }
 

@@ -8,6 +8,9 @@ public sealed record GenerationSchedulerOptions
     public const int DefaultMaxQueuedRequests = 8;
     public const int DefaultPrefillChunk = 256;
 
+    /// <summary>The most sequences one pass may decode (each holds a KV slot reserved at load).</summary>
+    public const int MaxBatchLimit = 256;
+
     /// <summary>Sequences decoded together in one pass (each holds a KV slot while it runs).</summary>
     public int MaxBatch { get; init; } = DefaultMaxBatch;
 
@@ -28,9 +31,9 @@ public sealed record GenerationSchedulerOptions
     /// <summary>Throws <see cref="ArgumentException"/> naming the first setting out of range.</summary>
     public void Validate()
     {
-        if (MaxBatch < 1)
+        if (MaxBatch is < 1 or > MaxBatchLimit)
         {
-            throw new ArgumentException($"MaxBatch must be at least 1 (was {MaxBatch}).");
+            throw new ArgumentException($"MaxBatch must be between 1 and {MaxBatchLimit} (was {MaxBatch}).");
         }
 
         if (KvCacheBytes < 1)

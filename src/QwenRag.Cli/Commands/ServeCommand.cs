@@ -55,9 +55,9 @@ internal sealed class ServeCommand : Command
         });
         _maxBatch.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<int?>() is < 1 or > GenerationOptions.MaxBatchLimit)
+            if (result.GetValueOrDefault<int?>() is < 1 or > GenerationSchedulerOptions.MaxBatchLimit)
             {
-                result.AddError($"--max-batch must be between 1 and {GenerationOptions.MaxBatchLimit}.");
+                result.AddError($"--max-batch must be between 1 and {GenerationSchedulerOptions.MaxBatchLimit}.");
             }
         });
         _kvCacheMib.Validators.Add(result =>
